@@ -1,0 +1,55 @@
+"""The ``smpipe`` console script: the compiler's commands plus the run-side ones.
+
+Commands are imported lazily (see ``compiler.lazy_group``), so ``smpipe compile`` loads
+neither pandas, xgboost, boto3 nor the SageMaker SDK.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from compiler import __version__
+from compiler.cli import COMPILER_COMMANDS
+from compiler.errors import SmpipeError
+from compiler.lazy_group import LazyGroup
+
+PIPELINE_COMMANDS: dict[str, str] = {}
+
+cli = LazyGroup(
+    name="smpipe",
+    lazy_commands={**COMPILER_COMMANDS, **PIPELINE_COMMANDS},
+    help="Validate and compile SageMaker pipeline specs; run them locally or on SageMaker.",
+)
+cli = click.version_option(__version__, prog_name="smpipe")(cli)
+
+
+def main() -> None:
+    """Entry point: known failures print one line and exit non-zero, never a traceback."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except SmpipeError as error:
+        click.echo(f"smpipe: error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as error:  # the last line of defence: a bug, not bad input
+        if os.environ.get("SMPIPE_DEBUG"):
+            raise
+        click.echo(
+            f"smpipe: internal error: {type(error).__name__}: {error} "
+            "(set SMPIPE_DEBUG=1 for the traceback, and please report it)",
+            err=True,
+        )
+        sys.exit(3)
