@@ -2,7 +2,7 @@
 # when pyproject.toml changed since the last install. Extras: $SMPIPE_EXTRAS (default all).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-extras="${SMPIPE_EXTRAS:-local,aws,dev}"
+extras="${SMPIPE_EXTRAS:-local,aws,dev,sdk}"
 venv="$root/.venv"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
