@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Static checks of the infrastructure code and the CI workflows, all offline:
+#   1. terraform fmt -check -recursive infra/terraform (needs only the terraform binary);
+#   2. checkov on infra/terraform (terraform checks) and on .github (GitHub Actions checks):
+#      no failed check; a skip only as an inline `#checkov:skip=CKV_...:reason` comment;
+#   3. check-jsonschema: .github/workflows/*.yml against GitHub's workflow schema (the copy
+#      bundled with check-jsonschema, so nothing is downloaded).
+# checkov bundles bc-python-hcl2, whose module `hcl2` clashes with python-hcl2 (which
+# tests/test_terraform.py uses from .venv): so these tools live in their own venv,
+# .venv-infra, installed once and again only when the pins below change.
+# `terraform validate` and `plan` need the AWS provider from the Terraform registry: the
+# deploy workflow runs them (see infra/terraform/README.md).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+pins=("checkov==3.3.30" "check-jsonschema==0.39.0")
+
+venv="$root/.venv-infra"
+stamp="$venv/.installed-$(echo "${pins[*]}" | tr ' =' '-_')"
+if [ ! -f "$stamp" ]; then
+  echo "== installing ${pins[*]} into .venv-infra (once)"
+  python3 -m venv "$venv"
+  if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${pins[@]}" \
+    >"$venv/install.log" 2>&1; then
+    tail -n 30 "$venv/install.log" >&2
+    exit 1
+  fi
+  rm -f "$venv"/.installed-*
+  touch "$stamp"
+fi
+
+echo "== terraform fmt -check"
+if command -v terraform >/dev/null 2>&1; then
+  terraform fmt -check -recursive -diff infra/terraform
+  echo "infra/terraform is formatted"
+elif [ "${CI:-}" = "true" ]; then
+  echo "terraform not found: CI must have Terraform >= 1.5 on PATH" >&2
+  exit 2
+else
+  # A developer without terraform still gets the other checks; CI never skips this one.
+  echo "terraform not found: skipped fmt -check (install Terraform >= 1.5 to run it)" >&2
+fi
+
+echo "== checkov (terraform)"
+"$venv/bin/checkov" --quiet --compact --skip-download --framework terraform -d infra/terraform
+
+echo "== checkov (github_actions)"
+"$venv/bin/checkov" --quiet --compact --skip-download --framework github_actions -d .github
+
+echo "== check-jsonschema (GitHub workflow schema)"
+"$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml
