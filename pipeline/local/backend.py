@@ -1,0 +1,177 @@
+"""``LocalBackend``: the ``pipeline.backend.Backend`` protocol on this machine.
+
+``start`` and ``retry`` run the execution in a thread of the calling process (``inline``, what
+``smpipe run`` uses: the command is the runner, and Ctrl-C stops the execution), or in a
+detached ``python -m pipeline.local.runner`` process that outlives the command.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pipeline.backend import ExecutionSummary, ModelPackage, ParameterValue, StepRecord
+from pipeline.local.database import parse_time
+from pipeline.local.definition import load_definition
+from pipeline.local.engine import ExecutionEngine
+from pipeline.local.errors import LocalEngineError
+from pipeline.local.home import LocalHome
+from pipeline.local.parameters import parameter_values
+from pipeline.local.state import Runner, process_token
+
+
+class LocalBackend:
+    name = "local"
+
+    def __init__(self, state_dir: Path | None = None, *, inline: bool = True) -> None:
+        self.home = LocalHome(state_dir)
+        self.inline = inline
+        self._threads: dict[str, threading.Thread] = {}
+        self._stops: dict[str, threading.Event] = {}
+
+    # ---- pipelines and executions ----
+    def upsert(
+        self, pipeline_name: str, definition: str, role_arn: str, description: str | None
+    ) -> str:
+        load_definition(definition)  # refuse what cannot run locally before storing it
+        arn, _ = self.home.state.upsert_pipeline(pipeline_name, definition, description, role_arn)
+        return arn
+
+    def start(
+        self,
+        pipeline_name: str,
+        parameters: Mapping[str, ParameterValue],
+        description: str | None = None,
+    ) -> str:
+        state = self.home.state
+        version = state.latest_version(pipeline_name)
+        definition = load_definition(state.definition(pipeline_name, version))
+        values = parameter_values(definition.parameters, parameters)
+        arn = state.create_execution(pipeline_name, version, values, description)
+        self._launch(arn, retry=False)
+        return arn
+
+    def retry(self, execution_arn: str) -> str:
+        self._launch(execution_arn, retry=True)
+        return execution_arn
+
+    def _launch(self, arn: str, *, retry: bool) -> None:
+        state = self.home.state
+        state.claim_execution(arn, Runner.this_process(), retry=retry)
+        if not self.inline:
+            log = self.home.root / "logs" / f"runner-{arn.rsplit('/', 1)[1]}.log"
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with open(log, "ab") as out:
+                child = subprocess.Popen(
+                    [sys.executable, "-m", "pipeline.local.runner", str(self.home.root), arn],
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            runner = Runner(child.pid, Runner.this_process().host, process_token(child.pid))
+            state.claim_execution(arn, runner, retry=False)
+            return
+        stop = threading.Event()
+        engine = ExecutionEngine(self.home, arn, stop)
+        thread = threading.Thread(target=engine.run, name=f"smpipe-run-{arn}", daemon=True)
+        self._threads[arn], self._stops[arn] = thread, stop
+        thread.start()
+
+    def wait(self, execution_arn: str, timeout: float | None = None) -> bool:
+        """Wait for an inline execution's thread; True when it has ended."""
+        thread = self._threads.get(execution_arn)
+        if thread is None:
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    def describe_execution(self, execution_arn: str) -> ExecutionSummary:
+        return _summary(self.home.state.execution(execution_arn))
+
+    def list_executions(self, pipeline_name: str | None = None) -> list[ExecutionSummary]:
+        return [_summary(row) for row in self.home.state.executions(pipeline_name)]
+
+    def list_steps(self, execution_arn: str) -> list[StepRecord]:
+        self.home.state.execution(execution_arn)  # raises for an unknown execution
+        return [_step(row) for row in self.home.state.steps(execution_arn)]
+
+    def parameters(self, execution_arn: str) -> dict[str, str]:
+        values = json.loads(self.home.state.execution(execution_arn)["parameters"])
+        return {name: _text(value) for name, value in values.items()}
+
+    def stop(self, execution_arn: str) -> None:
+        self.home.state.request_stop(execution_arn)
+        if execution_arn in self._stops:
+            self._stops[execution_arn].set()
+
+    def step_log(self, execution_arn: str, step_name: str) -> str:
+        for row in self.home.state.steps(execution_arn):
+            if row["name"] == step_name:
+                if not row["log_path"]:
+                    return ""
+                path = Path(row["log_path"])
+                if not path.is_file():
+                    raise LocalEngineError(f"the log of step {step_name} ({path}) is gone")
+                return path.read_text(errors="replace")
+        raise LocalEngineError(f"execution {execution_arn} has no step {step_name!r} (yet)")
+
+    def step_log_path(self, execution_arn: str, step_name: str) -> Path | None:
+        for row in self.home.state.steps(execution_arn):
+            if row["name"] == step_name and row["log_path"]:
+                return Path(row["log_path"])
+        return None
+
+    # ---- registry ----
+    def list_model_packages(self, group: str) -> list[ModelPackage]:
+        return self.home.registry.versions(group)
+
+    def describe_model_package(self, arn: str) -> ModelPackage:
+        return self.home.registry.describe(arn)
+
+    def set_approval(self, arn: str, status: str, description: str | None = None) -> ModelPackage:
+        return self.home.registry.set_approval(arn, status, description)
+
+    def approval_history(self, arn: str) -> list[dict[str, Any]]:
+        return self.home.registry.history(arn)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _summary(row: Mapping[str, Any]) -> ExecutionSummary:
+    return ExecutionSummary(
+        arn=row["arn"],
+        pipeline_name=row["pipeline_name"],
+        status=row["status"],
+        started=parse_time(row["started"] or row["created"]),
+        ended=parse_time(row["ended"]),
+        description=row["description"],
+        failure_reason=row["failure_reason"],
+        display_name=row["id"],
+    )
+
+
+def _step(row: Mapping[str, Any]) -> StepRecord:
+    metadata = {key: str(value) for key, value in json.loads(row["metadata"] or "{}").items()}
+    if row["log_path"]:
+        metadata.setdefault("LogFile", row["log_path"])
+    return StepRecord(
+        name=row["name"],
+        type=row["type"],
+        status=row["status"],
+        started=parse_time(row["started"]),
+        ended=parse_time(row["ended"]),
+        failure_reason=row["failure_reason"],
+        cache_source_execution=row["cache_source"],
+        attempt=int(row["attempt"]),
+        metadata=metadata,
+    )

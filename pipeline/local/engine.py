@@ -1,0 +1,257 @@
+"""Execute one pipeline execution: schedule the steps by their dependencies, run independent
+ones in parallel, apply step caching, and record every transition in the state.
+
+As SageMaker does: a step starts when every step it depends on has succeeded; after a failure
+no new step starts (running ones finish) and the execution fails; a stop request ends the
+running jobs and the execution becomes Stopped; a retry keeps the steps that succeeded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import datetime, timezone
+from typing import Any
+
+from pipeline.local.database import utc_now
+from pipeline.local.definition import Definition, StepDef, dependencies, load_definition
+from pipeline.local.errors import LocalEngineError, StepFailed, StepStopped
+from pipeline.local.expressions import Scope, resolve, to_text
+from pipeline.local.home import LocalHome
+from pipeline.local.state import pipeline_arn
+from pipeline.local.steps.context import StepContext, StepResult
+from pipeline.local.steps.control import run_condition, run_fail
+from pipeline.local.steps.processing import run_processing
+from pipeline.local.steps.register import run_register
+from pipeline.local.steps.training import run_training
+
+Runner = Callable[[StepContext, Mapping[str, Any]], StepResult]
+RUNNERS: dict[str, Runner] = {
+    "Processing": run_processing,
+    "Training": run_training,
+    "Condition": run_condition,
+    "RegisterModel": run_register,
+    "Fail": run_fail,
+}
+# SageMaker's cache keys: the request attributes that, when changed, make a step run again.
+CACHE_KEY_ATTRIBUTES = {
+    "Processing": ("AppSpecification", "Environment", "ProcessingInputs"),
+    "Training": (
+        "AlgorithmSpecification",
+        "CheckpointConfig",
+        "DebugHookConfig",
+        "DebugRuleConfigurations",
+        "Environment",
+        "HyperParameters",
+        "InputDataConfig",
+    ),
+}
+POLL_SECONDS = 0.1
+
+
+class ExecutionVariables(Mapping[str, Any]):
+    """``Execution.*``: fixed for the execution, except CurrentDateTime (read at use)."""
+
+    def __init__(self, arn: str, execution_id: str, pipeline: str, started: str) -> None:
+        self._fixed = {
+            "PipelineExecutionId": execution_id,
+            "PipelineExecutionArn": arn,
+            "PipelineName": pipeline,
+            "PipelineArn": pipeline_arn(pipeline),
+            "StartDateTime": started,
+        }
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "CurrentDateTime":
+            return datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return self._fixed[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._fixed, "CurrentDateTime"])
+
+    def __len__(self) -> int:
+        return len(self._fixed) + 1
+
+
+class ExecutionEngine:
+    """Runs an execution that the caller has claimed (``State.claim_execution``)."""
+
+    def __init__(self, home: LocalHome, arn: str, stop: threading.Event | None = None) -> None:
+        self.home = home
+        self.arn = arn
+        self.stop = stop or threading.Event()
+        row = home.state.execution(arn)
+        self.execution_id = str(row["id"])
+        self.pipeline_name = str(row["pipeline_name"])
+        self.definition: Definition = load_definition(
+            home.state.definition(self.pipeline_name, int(row["pipeline_version"]))
+        )
+        self.properties: dict[str, Mapping[str, Any]] = {}
+        self.scope = Scope(
+            parameters=json.loads(row["parameters"]),
+            execution=ExecutionVariables(
+                arn, self.execution_id, self.pipeline_name, str(row["started"] or utc_now())
+            ),
+            step_properties=self.properties,
+            read_json=home.store.read_json,
+        )
+
+    def run(self) -> str:
+        """Execute to the end; return the final status. Never raises for a step's failure."""
+        try:
+            status, reason = self._schedule()
+        except BaseException as error:
+            self.stop.set()
+            self.home.state.finish_execution(self.arn, "Failed", f"internal error: {error}")
+            raise
+        self.home.state.finish_execution(self.arn, status, reason)
+        return status
+
+    def _schedule(self) -> tuple[str, str | None]:
+        done: dict[str, str] = {}
+        activated = set(self.definition.top_level)
+        for row in self.home.state.steps(self.arn):  # a retry keeps what succeeded
+            if row["status"] == "Succeeded":
+                done[row["name"]] = "Succeeded"
+                self.properties[row["name"]] = json.loads(row["properties"] or "{}")
+        for name in list(done):
+            activated |= self._activated_by(name)
+
+        failures: list[str] = []
+        running: dict[Future[tuple[str, str | None]], str] = {}
+        stopping = False
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="smpipe-step") as pool:
+            while True:
+                asked = self.stop.is_set() or self.home.state.stop_requested(self.arn)
+                if asked and not stopping:
+                    stopping = True
+                    self.stop.set()
+                if not stopping and not failures:
+                    for name in self._ready(activated, done, set(running.values())):
+                        running[pool.submit(self._run_step, self.definition.steps[name])] = name
+                if not running:
+                    break
+                finished, _ = wait(list(running), timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    name = running.pop(future)
+                    status, reason = future.result()
+                    done[name] = status
+                    if status == "Succeeded":
+                        activated |= self._activated_by(name)
+                    elif status == "Failed":
+                        failures.append(f"{name}: {reason}")
+        if stopping:
+            return "Stopped", None
+        if failures:
+            return "Failed", "Step failure: " + "; ".join(failures)
+        return "Succeeded", None
+
+    def _activated_by(self, name: str) -> set[str]:
+        step = self.definition.steps[name]
+        if step.type != "Condition":
+            return set()
+        return set(self.definition.branch(name, bool(self.properties[name].get("Outcome"))))
+
+    def _ready(self, activated: set[str], done: Mapping[str, str], running: set[str]) -> list[str]:
+        ready = []
+        for name, step in self.definition.steps.items():  # definition order: stable output
+            if name not in activated or name in done or name in running:
+                continue
+            if all(done.get(dep) == "Succeeded" for dep in dependencies(self.definition, step)):
+                ready.append(name)
+        return ready
+
+    # ---- one step (in a worker thread) ----
+    def _run_step(self, step: StepDef) -> tuple[str, str | None]:
+        state = self.home.state
+        try:
+            arguments = self._resolved_arguments(step)
+        except LocalEngineError as error:
+            state.start_step(self.arn, step.name, step.type, None, None)
+            reason = f"ClientError: {error}"
+            state.finish_step(self.arn, step.name, "Failed", failure_reason=reason)
+            return "Failed", reason
+        cache_key = self._cache_key(step, arguments)
+        if cache_key is not None and (hit := self._cache_hit(step, cache_key)) is not None:
+            state.start_step(self.arn, step.name, step.type, hit["log_path"], cache_key)
+            properties = json.loads(hit["properties"] or "{}")
+            state.finish_step(
+                self.arn,
+                step.name,
+                "Succeeded",
+                properties=properties,
+                metadata=json.loads(hit["metadata"] or "{}"),
+                cache_source=str(hit["source"]),
+            )
+            self.properties[step.name] = properties
+            return "Succeeded", None
+
+        attempt = state.start_step(self.arn, step.name, step.type, None, cache_key)
+        log_path = self.home.log_path(self.execution_id, step.name, attempt)
+        state.set_step_log(self.arn, step.name, str(log_path), None)
+        context = StepContext(
+            home=self.home,
+            step=step,
+            execution_arn=self.arn,
+            execution_id=self.execution_id,
+            pipeline_name=self.pipeline_name,
+            attempt=attempt,
+            scope=self.scope,
+            stop=self.stop,
+            log_path=log_path,
+        )
+        try:
+            result = RUNNERS[step.type](context, arguments)
+        except StepStopped:
+            context.log("stopped")
+            state.finish_step(self.arn, step.name, "Stopped", failure_reason="Stopped by request")
+            return "Stopped", None
+        except StepFailed as failure:
+            reason = str(failure)[:1024]
+            context.log(f"failed: {reason}")
+            state.finish_step(self.arn, step.name, "Failed", failure_reason=reason)
+            return "Failed", reason
+        except (LocalEngineError, OSError, KeyError, TypeError, ValueError) as error:
+            reason = f"ClientError: {type(error).__name__}: {error}; log: {log_path}"[:1024]
+            context.log(f"failed: {reason}")
+            state.finish_step(self.arn, step.name, "Failed", failure_reason=reason)
+            return "Failed", reason
+        self.properties[step.name] = result.properties
+        state.finish_step(
+            self.arn,
+            step.name,
+            "Succeeded",
+            properties=result.properties,
+            metadata={**result.metadata, "LogFile": str(log_path)},
+        )
+        return "Succeeded", None
+
+    def _resolved_arguments(self, step: StepDef) -> Mapping[str, Any]:
+        if step.type == "Condition":  # conditions resolve while evaluated; branches never here
+            return {}
+        resolved = resolve(step.arguments, self.scope)
+        if not isinstance(resolved, Mapping):
+            raise LocalEngineError(f"step {step.name}: Arguments must be an object")
+        return resolved
+
+    def _cache_key(self, step: StepDef, arguments: Mapping[str, Any]) -> str | None:
+        attributes = CACHE_KEY_ATTRIBUTES.get(step.type)
+        if not step.cache_enabled or attributes is None:
+            return None
+        keyed = {"Type": step.type, **{key: arguments.get(key) for key in attributes}}
+        canonical = json.dumps(keyed, sort_keys=True, default=to_text)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def _cache_hit(self, step: StepDef, cache_key: str) -> dict[str, Any] | None:
+        not_before = None
+        if step.cache_expire_after is not None:
+            not_before = (datetime.now(timezone.utc) - step.cache_expire_after).isoformat(
+                timespec="microseconds"
+            )
+        hit = self.home.state.find_cached(self.pipeline_name, step.name, cache_key, not_before)
+        if hit is not None and hit["source"] == self.arn:
+            return None  # a retry re-runs its own failed step; it never "hits" itself
+        return hit

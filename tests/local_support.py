@@ -1,0 +1,246 @@
+"""Builders for the local engine's tests: small bundles and definitions that need neither the
+compiler nor the Titanic step code, so each test can set up exactly the case it checks."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+from typing import Any
+
+BOOTSTRAP_HEAD = ["/bin/sh", "-c"]
+BUCKET = "s3://test-bucket"
+ECR = "141502667606.dkr.ecr.eu-west-1.amazonaws.com"
+SKLEARN_IMAGE = f"{ECR}/sagemaker-scikit-learn:1.2-1-cpu-py3"
+XGBOOST_IMAGE = f"{ECR}/sagemaker-xgboost:1.7-1"
+
+
+def bootstrap_entrypoint(script: str) -> list[str]:
+    from pipeline.local.containers import BUNDLE_BOOTSTRAP
+
+    if isinstance(BUNDLE_BOOTSTRAP, list | tuple):
+        return [*BUNDLE_BOOTSTRAP, script]
+    return [*BOOTSTRAP_HEAD, BUNDLE_BOOTSTRAP, script]
+
+
+def make_bundle(path: Path, files: dict[str, str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(path, "w:gz") as tar:
+        for name, text in sorted(files.items()):
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def output_uri(step: str, output: str) -> dict[str, Any]:
+    return {
+        "Std:Join": {
+            "On": "/",
+            "Values": [
+                f"{BUCKET}/runtime",
+                {"Get": "Execution.PipelineName"},
+                {"Get": "Execution.PipelineExecutionId"},
+                step,
+                output,
+            ],
+        }
+    }
+
+
+def processing_step(
+    name: str,
+    script: str,
+    *,
+    inputs: list[tuple[str, Any, str]] = (),  # type: ignore[assignment]
+    outputs: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    arguments: list[Any] = (),  # type: ignore[assignment]
+    cache: bool = True,
+    property_files: list[dict[str, str]] | None = None,
+    depends_on: list[str] | None = None,
+) -> dict[str, Any]:
+    processing_inputs = [
+        {
+            "InputName": input_name,
+            "S3Input": {
+                "S3Uri": uri,
+                "LocalPath": local_path,
+                "S3DataType": "S3Prefix",
+                "S3InputMode": "File",
+            },
+        }
+        for input_name, uri, local_path in inputs
+    ]
+    processing_inputs.append(
+        {
+            "InputName": "code",
+            "S3Input": {
+                "S3Uri": {"Get": "Parameters.CodeBundleUri"},
+                "LocalPath": "/opt/ml/processing/input/code",
+                "S3DataType": "S3Prefix",
+                "S3InputMode": "File",
+            },
+        }
+    )
+    step: dict[str, Any] = {
+        "Name": name,
+        "Type": "Processing",
+        "Arguments": {
+            "AppSpecification": {
+                "ImageUri": SKLEARN_IMAGE,
+                "ContainerEntrypoint": bootstrap_entrypoint(script),
+                "ContainerArguments": list(arguments),
+            },
+            "ProcessingInputs": processing_inputs,
+            "ProcessingOutputConfig": {
+                "Outputs": [
+                    {
+                        "OutputName": output_name,
+                        "S3Output": {
+                            "S3Uri": output_uri(name, output_name),
+                            "LocalPath": local_path,
+                            "S3UploadMode": "EndOfJob",
+                        },
+                    }
+                    for output_name, local_path in outputs
+                ]
+            },
+            "ProcessingResources": {
+                "ClusterConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1}
+            },
+        },
+    }
+    if cache:
+        step["CacheConfig"] = {"Enabled": True, "ExpireAfter": "30d"}
+    if property_files:
+        step["PropertyFiles"] = property_files
+    if depends_on:
+        step["DependsOn"] = depends_on
+    return step
+
+
+def _join(*values: Any) -> dict[str, Any]:
+    return {"Std:Join": {"On": "/", "Values": list(values)}}
+
+
+def definition(steps: list[dict[str, Any]], parameters: list[dict[str, Any]]) -> str:
+    return json.dumps(
+        {"Version": "2020-12-01", "Metadata": {}, "Parameters": parameters, "Steps": steps},
+        indent=2,
+    )
+
+
+# A script that writes a score report (its value from --score), and reads an input if given.
+SCORE_SCRIPT = """
+import argparse, json, os, sys, time
+root = os.environ.get("SMPIPE_CONTAINER_ROOT", "/")
+parser = argparse.ArgumentParser()
+parser.add_argument("--score", type=float, required=True)
+parser.add_argument("--sleep", type=float, default=0)
+args = parser.parse_args()
+data = os.path.join(root, "opt/ml/processing/input/data")
+if os.path.isdir(data):
+    for name in sorted(os.listdir(data)):
+        text = open(os.path.join(data, name)).read()
+        if "CORRUPT" in text:
+            sys.exit("bad input file " + name + ": it is corrupt")
+time.sleep(args.sleep)
+out = os.path.join(root, "opt/ml/processing/report")
+with open(os.path.join(out, "report.json"), "w") as f:
+    json.dump({"metrics": {"score": args.score}, "binary_classification_metrics":
+              {"accuracy": {"value": args.score, "standard_deviation": "NaN"}}}, f)
+with open(os.path.join(out, "model.tar.gz"), "w") as f:
+    f.write("not really a model")
+print("wrote the report with score", args.score)
+"""
+
+
+def score_pipeline(*, score_param: str = "0.9", sleep: float = 0.0) -> str:
+    """Score (processing) -> Gate (>= Threshold) -> Register | else Fail."""
+    score = processing_step(
+        "Score",
+        "score.py",
+        inputs=[("data", {"Get": "Parameters.InputUri"}, "/opt/ml/processing/input/data")],
+        outputs=[("report", "/opt/ml/processing/report")],
+        arguments=["--score", {"Get": "Parameters.Score"}, "--sleep", str(sleep)],
+        property_files=[
+            {"PropertyFileName": "Report", "OutputName": "report", "FilePath": "report.json"}
+        ],
+    )
+    report_uri = {"Get": "Steps.Score.ProcessingOutputConfig.Outputs['report'].S3Output.S3Uri"}
+    register = {
+        "Name": "Register",
+        "Type": "RegisterModel",
+        "Arguments": {
+            "ModelPackageGroupName": "test-group",
+            "ModelApprovalStatus": "PendingManualApproval",
+            "InferenceSpecification": {
+                "Containers": [
+                    {
+                        "Image": XGBOOST_IMAGE,
+                        "ModelDataUrl": _join(report_uri, "model.tar.gz"),
+                    }
+                ],
+                "SupportedContentTypes": ["text/csv"],
+                "SupportedResponseMIMETypes": ["text/csv"],
+            },
+            "ModelMetrics": {
+                "ModelQuality": {
+                    "Statistics": {
+                        "ContentType": "application/json",
+                        "S3Uri": _join(report_uri, "report.json"),
+                    }
+                }
+            },
+        },
+    }
+    fail = {
+        "Name": "TooLow",
+        "Type": "Fail",
+        "Arguments": {
+            "ErrorMessage": {
+                "Std:Join": {"On": " ", "Values": ["score below", {"Get": "Parameters.Threshold"}]}
+            }
+        },
+    }
+    gate = {
+        "Name": "Gate",
+        "Type": "Condition",
+        "Arguments": {
+            "Conditions": [
+                {
+                    "Type": "GreaterThanOrEqualTo",
+                    "LeftValue": {
+                        "Std:JsonGet": {
+                            "PropertyFile": {"Get": "Steps.Score.PropertyFiles.Report"},
+                            "Path": "metrics.score",
+                        }
+                    },
+                    "RightValue": {"Get": "Parameters.Threshold"},
+                }
+            ],
+            "IfSteps": [register],
+            "ElseSteps": [fail],
+        },
+    }
+    parameters = [
+        {"Name": "CodeBundleUri", "Type": "String", "DefaultValue": f"{BUCKET}/code/bundle.tar.gz"},
+        {"Name": "InputUri", "Type": "String", "DefaultValue": f"{BUCKET}/data/input.csv"},
+        {"Name": "Score", "Type": "Float", "DefaultValue": float(score_param)},
+        {"Name": "Threshold", "Type": "Float", "DefaultValue": 0.5},
+    ]
+    return definition([score, gate], parameters)
+
+
+def seed_score_store(state_dir: Path, tmp: Path) -> None:
+    """Put the bundle and the input where score_pipeline's defaults point."""
+    from pipeline.local.store import ObjectStore
+
+    store = ObjectStore(state_dir / "s3")
+    bundle = make_bundle(tmp / "bundle.tar.gz", {"score.py": SCORE_SCRIPT})
+    store.put_file(bundle, f"{BUCKET}/code/bundle.tar.gz")
+    data = tmp / "input.csv"
+    data.write_text("a,b\n1,2\n")
+    store.put_file(data, f"{BUCKET}/data/input.csv")
