@@ -16,7 +16,21 @@ from compiler.cli import COMPILER_COMMANDS
 from compiler.errors import SmpipeError
 from compiler.lazy_group import LazyGroup
 
-PIPELINE_COMMANDS: dict[str, str] = {}
+PIPELINE_COMMANDS: dict[str, str] = {
+    "run": "pipeline.commands.run:run",
+    "upsert": "pipeline.commands.upsert:upsert",
+    "start": "pipeline.commands.start:start",
+    "executions": "pipeline.commands.executions:executions",
+    "steps": "pipeline.commands.steps:steps",
+    "params": "pipeline.commands.params:params",
+    "logs": "pipeline.commands.logs:logs",
+    "watch": "pipeline.commands.watch:watch",
+    "retry": "pipeline.commands.retry:retry",
+    "stop": "pipeline.commands.stop:stop",
+    "registry": "pipeline.commands.registry:registry",
+    "bundle": "pipeline.commands.bundle:bundle",
+    "put": "pipeline.commands.put:put",
+}
 
 cli = LazyGroup(
     name="smpipe",

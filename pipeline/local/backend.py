@@ -127,6 +127,28 @@ class LocalBackend:
                 return Path(row["log_path"])
         return None
 
+    def property_file_reports(self, execution_arn: str) -> list[tuple[str, str, Any]]:
+        """(step, file, JSON document) of every property file the execution's steps wrote."""
+        reports = []
+        for row in self.home.state.steps(execution_arn):
+            if row["status"] != "Succeeded" or not row["properties"]:
+                continue
+            properties = json.loads(row["properties"])
+            outputs = {
+                output.get("OutputName"): output.get("S3Output", {}).get("S3Uri")
+                for output in properties.get("ProcessingOutputConfig", {}).get("Outputs", [])
+            }
+            for item in properties.get("PropertyFiles") or []:
+                base = outputs.get(item.get("OutputName"))
+                if not base:
+                    continue
+                try:
+                    document = self.home.store.read_json(f"{base}/{item['FilePath']}")
+                except (OSError, ValueError):
+                    continue
+                reports.append((str(row["name"]), str(item["FilePath"]), document))
+        return reports
+
     # ---- registry ----
     def list_model_packages(self, group: str) -> list[ModelPackage]:
         return self.home.registry.versions(group)
@@ -138,7 +160,9 @@ class LocalBackend:
         return self.home.registry.set_approval(arn, status, description)
 
     def approval_history(self, arn: str) -> list[dict[str, Any]]:
-        return self.home.registry.history(arn)
+        return [
+            {**entry, "at": parse_time(entry["at"])} for entry in self.home.registry.history(arn)
+        ]
 
 
 def _text(value: Any) -> str:

@@ -18,15 +18,18 @@ from pipeline.local.errors import CannotRunLocally
 
 CODE_DIR = "/opt/ml/processing/input/code"
 
-try:  # The compiler owns the bootstrap; this copy is used until it lands.
-    from compiler.emit.processing import (  # type: ignore[import-not-found,unused-ignore]
-        BUNDLE_BOOTSTRAP as _COMPILER_BOOTSTRAP,
-    )
-except ImportError:  # pragma: no cover - depends on the compiler's progress
-    _COMPILER_BOOTSTRAP = None
+
+def _compiler_bootstrap() -> Any:
+    """The compiler owns the bootstrap line; the copy below stands in when it is absent."""
+    try:
+        from compiler.emit import processing
+    except ImportError:  # pragma: no cover - a partial install without the emitters
+        return None
+    return getattr(processing, "BUNDLE_BOOTSTRAP", None)
+
 
 # The shell line the compiled Processing steps start with: unpack the bundle, run the script.
-BUNDLE_BOOTSTRAP: Any = _COMPILER_BOOTSTRAP or (
+BUNDLE_BOOTSTRAP: Any = _compiler_bootstrap() or (
     f'set -e; cd {CODE_DIR}; for b in *.tar.gz; do tar -xzf "$b"; done; exec python3 "$0" "$@"'
 )
 

@@ -1,0 +1,73 @@
+"""What ``run`` and ``upsert`` accept: a spec (compiled here) or a compiled definition JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from compiler.errors import SmpipeError, UsageError
+
+
+@dataclass(frozen=True)
+class PipelineSource:
+    name: str
+    definition: str
+    role_arn: str
+    description: str | None
+
+
+def load_source(
+    path: Path,
+    *,
+    env: str | None,
+    variables: dict[str, str],
+    name: str | None = None,
+    role_arn: str | None = None,
+) -> PipelineSource:
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    if path.suffix == ".json":
+        text = path.read_text(encoding="utf-8")
+        try:
+            document = json.loads(text)
+        except ValueError as error:
+            raise SmpipeError(f"{path}: not valid JSON: {error}") from error
+        return PipelineSource(
+            name=name or path.stem,
+            definition=text,
+            role_arn=role_arn or _first_role(document) or "",
+            description=None,
+        )
+    compiled = _compile_spec(path, env, variables)
+    return PipelineSource(
+        name=name or compiled.name,
+        definition=compiled.definition,
+        role_arn=role_arn or compiled.role_arn,
+        description=compiled.description,
+    )
+
+
+def _compile_spec(path: Path, env: str | None, variables: dict[str, str]) -> PipelineSource:
+    try:
+        from compiler.compile import compile_spec_file  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as error:
+        raise UsageError(
+            f"cannot compile {path} here ({error}); pass a compiled definition JSON instead"
+        ) from error
+    result: Any = compile_spec_file(path, env=env, variables=variables)
+    return PipelineSource(
+        name=str(result.pipeline_name),
+        definition=str(result.text),
+        role_arn=str(result.role_arn),
+        description=getattr(result, "description", None),
+    )
+
+
+def _first_role(document: Any) -> str | None:
+    for step in document.get("Steps", []) if isinstance(document, dict) else []:
+        role = (step.get("Arguments") or {}).get("RoleArn")
+        if isinstance(role, str):
+            return role
+    return None

@@ -1,0 +1,26 @@
+"""``smpipe start PIPELINE``: start an execution of an upserted pipeline and return."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pipeline.commands.options import backend_options, open_backend, parse_pairs
+
+
+@click.command("start")
+@click.argument("pipeline")
+@click.option("--param", "params", multiple=True, help="Pipeline parameter NAME=VALUE.")
+@click.option("--description", default=None, help="The execution's description.")
+@backend_options
+def start(
+    pipeline: str,
+    params: tuple[str, ...],
+    description: str | None,
+    backend: str,
+    state_dir: Path | None,
+) -> None:
+    """Start PIPELINE (locally in a detached runner); print the execution ARN."""
+    engine = open_backend(backend, state_dir, inline=False)
+    click.echo(engine.start(pipeline, parse_pairs(params, "--param"), description))
