@@ -1,0 +1,52 @@
+"""Check an emitted definition against schemas/pipeline-definition.schema.json and the
+CreatePipeline size limit, before anything is written."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from compiler.sagemaker_data import limits
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "pipeline-definition.schema.json"
+# Where a definition problem is shown in the spec: the pipeline, which the definition is.
+_SPEC_PATH: tuple[str | int, ...] = ("pipeline", "name")
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(SCHEMA_FILE.read_text()))
+
+
+def check_definition(
+    definition: dict[str, Any], text: str
+) -> list[tuple[str, tuple[str | int, ...], str]]:
+    """(rule, spec path, message) for each problem of the emitted definition."""
+    found = []
+    for error in sorted(
+        _validator().iter_errors(definition), key=lambda e: list(map(str, e.absolute_path))
+    ):
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        found.append(
+            (
+                "definition-schema",
+                _SPEC_PATH,
+                f"the compiled definition is invalid at {where or 'top level'}: {error.message}",
+            )
+        )
+    size = len(text.encode("utf-8"))
+    maximum = limits()["pipeline_definition"]["max"]
+    if size > maximum:
+        found.append(
+            (
+                "definition-size",
+                _SPEC_PATH,
+                f"the compiled definition is {size:,} bytes; CreatePipeline takes at most {maximum:,} "
+                "inline (split the pipeline or upload the definition to S3)",
+            )
+        )
+    return found

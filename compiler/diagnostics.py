@@ -1,0 +1,71 @@
+"""Diagnostics: what rules report (a rule id, a data path, a message) and how they are shown.
+
+Rules know nothing of YAML: they report the path of the offending value, e.g.
+``("steps", 3, "conditions", 0, "right")``; :func:`locate` turns paths into file positions
+with the loader's position map, and :func:`render_text` prints actionlint-style lines.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from compiler.loader import Path, Positions
+
+PathElement = str | int
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    # Field order is the sort order: by file, then position, then rule.
+    file: str
+    line: int
+    col: int
+    rule: str
+    message: str
+    path: tuple[PathElement, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "rule": self.rule,
+            "message": self.message,
+            "path": list(self.path),
+        }
+
+
+def problem(rule: str, path: Sequence[PathElement], message: str) -> Diagnostic:
+    """A diagnostic not yet positioned (rules call this; :func:`locate` fills the place)."""
+    return Diagnostic(file="", line=0, col=0, rule=rule, message=message, path=tuple(path))
+
+
+def locate(diagnostics: Iterable[Diagnostic], file: str, positions: Positions) -> list[Diagnostic]:
+    """Give each diagnostic the position of the deepest known node on its path."""
+    placed = []
+    for diagnostic in diagnostics:
+        line, col = positions.find(diagnostic.path)
+        placed.append(replace(diagnostic, file=file, line=line, col=col))
+    return sorted(set(placed))
+
+
+def render_text(diagnostics: Sequence[Diagnostic], sources: dict[str, str]) -> str:
+    """``file:line:col: message [rule]`` with the source line and a caret under the column."""
+    out = []
+    for d in diagnostics:
+        out.append(f"{d.file}:{d.line}:{d.col}: {d.message} [{d.rule}]")
+        lines = sources.get(d.file, "").splitlines()
+        if 1 <= d.line <= len(lines):
+            source_line = lines[d.line - 1].expandtabs(1)
+            out.append(f"  {source_line}")
+            out.append("  " + " " * (d.col - 1) + "^")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def render_json(diagnostics: Sequence[Diagnostic]) -> str:
+    return json.dumps([d.to_json() for d in diagnostics], indent=2) + "\n"
+
+
+__all__ = ["Diagnostic", "Path", "PathElement", "locate", "problem", "render_json", "render_text"]

@@ -1,0 +1,1 @@
+"""Emitters: a checked spec -> the SageMaker pipeline definition (``definition.py``)."""

@@ -1,0 +1,135 @@
+"""Processing and training steps -> their CreateProcessingJob / CreateTrainingJob arguments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compiler.emit.values import EmitContext, emit_value, execution_scoped
+from compiler.model import CacheSpec, ProcessingStep, Resources, TrainingStep
+
+CODE_INPUT_NAME = "code"
+CODE_DIR = "/opt/ml/processing/input/code"
+# SageMaker downloads the code bundle (CodeBundleUri) into CODE_DIR but does not unpack it,
+# so the entrypoint does, then runs the step's script with the declared arguments
+# ("$0" is the script, "$@" the ContainerArguments SageMaker appends).
+BUNDLE_BOOTSTRAP = (
+    f'set -e; cd {CODE_DIR}; for b in *.tar.gz; do tar -xzf "$b"; done; exec python3 "$0" "$@"'
+)
+
+
+def _resources(ctx: EmitContext, step: Resources) -> dict[str, Any]:
+    defaults = ctx.spec.defaults
+    return {
+        "InstanceType": step.instance_type or defaults.instance_type,
+        "InstanceCount": step.instance_count
+        if step.instance_count is not None
+        else defaults.instance_count,
+        "VolumeSizeInGB": step.volume_size_gb
+        if step.volume_size_gb is not None
+        else defaults.volume_size_gb,
+    }
+
+
+def cache_config(ctx: EmitContext, step: Resources) -> dict[str, Any] | None:
+    cache: CacheSpec | None = step.cache or ctx.spec.defaults.cache
+    if cache is None:
+        return None
+    config: dict[str, Any] = {"Enabled": cache.enabled}
+    if cache.enabled and cache.expire_after:
+        config["ExpireAfter"] = cache.expire_after
+    return config
+
+
+def _s3_input(name: str, uri: Any, local_path: str) -> dict[str, Any]:
+    return {
+        "InputName": name,
+        "S3Input": {
+            "S3Uri": uri,
+            "LocalPath": local_path,
+            "S3DataType": "S3Prefix",
+            "S3InputMode": "File",
+            "S3DataDistributionType": "FullyReplicated",
+            "S3CompressionType": "None",
+        },
+    }
+
+
+def processing_arguments(ctx: EmitContext, step: ProcessingStep) -> dict[str, Any]:
+    app: dict[str, Any] = {
+        "ImageUri": ctx.images[step.image],
+        "ContainerEntrypoint": ["/bin/sh", "-c", BUNDLE_BOOTSTRAP, step.script],
+    }
+    if step.arguments:
+        app["ContainerArguments"] = [emit_value(ctx, a, as_text=True) for a in step.arguments]
+    inputs = [_s3_input(i.name, emit_value(ctx, i.source), i.destination) for i in step.inputs]
+    bundle = {"Get": f"Parameters.{ctx.spec.pipeline.code_bundle}"}
+    inputs.append(_s3_input(CODE_INPUT_NAME, bundle, CODE_DIR))
+    arguments: dict[str, Any] = {
+        "ProcessingResources": {"ClusterConfig": _resources(ctx, step)},
+        "AppSpecification": app,
+        "RoleArn": ctx.spec.pipeline.role,
+        "ProcessingInputs": inputs,
+    }
+    if step.outputs:
+        arguments["ProcessingOutputConfig"] = {
+            "Outputs": [
+                {
+                    "OutputName": o.name,
+                    "S3Output": {
+                        "S3Uri": execution_scoped(ctx, step.name, o.name),
+                        "LocalPath": o.source,
+                        "S3UploadMode": "EndOfJob",
+                    },
+                }
+                for o in step.outputs
+            ]
+        }
+    if step.environment:
+        arguments["Environment"] = dict(step.environment)
+    return arguments
+
+
+def property_files(step: ProcessingStep) -> list[dict[str, str]]:
+    return [
+        {"PropertyFileName": p.name, "OutputName": p.output, "FilePath": p.path}
+        for p in step.property_files
+    ]
+
+
+def training_arguments(ctx: EmitContext, step: TrainingStep) -> dict[str, Any]:
+    channels = []
+    for channel in step.channels:
+        entry: dict[str, Any] = {
+            "ChannelName": channel.name,
+            "DataSource": {
+                "S3DataSource": {
+                    "S3DataType": "S3Prefix",
+                    "S3Uri": emit_value(ctx, channel.source),
+                    "S3DataDistributionType": "FullyReplicated",
+                }
+            },
+            "InputMode": "File",
+        }
+        if channel.content_type:
+            entry["ContentType"] = channel.content_type
+        channels.append(entry)
+    arguments: dict[str, Any] = {
+        "AlgorithmSpecification": {
+            "TrainingInputMode": "File",
+            "TrainingImage": ctx.images[step.image],
+        },
+        "HyperParameters": {
+            k: emit_value(ctx, v, as_text=True) for k, v in step.hyperparameters.items()
+        },
+        "InputDataConfig": channels,
+        "ResourceConfig": _resources(ctx, step),
+        "RoleArn": ctx.spec.pipeline.role,
+        "StoppingCondition": {"MaxRuntimeInSeconds": step.stopping_condition.max_runtime_seconds},
+        "OutputDataConfig": {
+            "S3OutputPath": execution_scoped(ctx, step.name, "model"),
+            "CompressionType": "GZIP",
+        },
+    }
+    if step.environment:
+        arguments["Environment"] = dict(step.environment)
+    return arguments

@@ -1,0 +1,78 @@
+"""Spec values and references -> the definition's expressions (Get, Std:Join, Std:JsonGet)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from compiler.model import ProcessingStep, Spec, TrainingStep
+from compiler.references import ExecutionRef, JoinRef, JsonGetRef, ParamRef, StepOutputRef
+
+
+@dataclass(frozen=True)
+class EmitContext:
+    spec: Spec
+    images: dict[str, str]  # image key -> resolved URI
+
+    def step(self, name: str) -> Any:
+        return next(step for step in self.spec.steps if step.name == name)
+
+
+def output_property(ctx: EmitContext, ref: StepOutputRef) -> str:
+    """The property path SageMaker resolves to an output's S3 URI."""
+    target = ctx.step(ref.step)
+    if isinstance(target, TrainingStep):
+        return f"Steps.{ref.step}.ModelArtifacts.S3ModelArtifacts"
+    if isinstance(target, ProcessingStep):
+        return f"Steps.{ref.step}.ProcessingOutputConfig.Outputs['{ref.output}'].S3Output.S3Uri"
+    raise ValueError(f"step {ref.step} has no outputs")  # rules reject this before emit
+
+
+def emit_value(ctx: EmitContext, value: Any, *, as_text: bool = False) -> Any:
+    """A literal stays itself (as text where SageMaker wants strings); a reference becomes
+    the expression SageMaker evaluates at run time."""
+    if isinstance(value, ParamRef):
+        return {"Get": f"Parameters.{value.param}"}
+    if isinstance(value, StepOutputRef):
+        return {"Get": output_property(ctx, value)}
+    if isinstance(value, ExecutionRef):
+        return {"Get": f"Execution.{value.execution}"}
+    if isinstance(value, JoinRef):
+        return {"Std:Join": {"On": value.on, "Values": [emit_value(ctx, v) for v in value.join]}}
+    if isinstance(value, JsonGetRef):
+        target = value.json_get
+        return {
+            "Std:JsonGet": {
+                "PropertyFile": {
+                    "Get": f"Steps.{target.step}.PropertyFiles.{target.property_file}"
+                },
+                "Path": target.path,
+            }
+        }
+    if as_text and not isinstance(value, str):
+        return literal_text(value)
+    return value
+
+
+def literal_text(value: object) -> str:
+    """How a literal is written where the API takes strings (arguments, hyperparameters)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def execution_scoped(ctx: EmitContext, step: str, output: str) -> dict[str, Any]:
+    """<artifacts>/<pipeline>/<execution id>/<step>/<output>: no execution reads a prefix
+    another execution could have filled."""
+    return {
+        "Std:Join": {
+            "On": "/",
+            "Values": [
+                ctx.spec.pipeline.artifacts,
+                ctx.spec.pipeline.name,
+                {"Get": "Execution.PipelineExecutionId"},
+                step,
+                output,
+            ],
+        }
+    }

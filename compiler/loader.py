@@ -1,0 +1,159 @@
+"""Load YAML while keeping where every key and value came from.
+
+PyYAML's ``safe_load`` drops positions and silently keeps the last of two duplicate keys;
+here the document is composed into nodes (which carry marks), converted to plain data, and
+every value's and key's ``(line, col)`` is kept in a :class:`Positions` map keyed by the
+value's path. Problems are returned as :class:`LoadProblem`s, never raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path as FilePath
+from typing import Any
+
+import yaml
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    line: int
+    col: int
+    rule: str
+    message: str
+
+
+@dataclass
+class Positions:
+    """1-based ``(line, col)`` of each value (and each mapping key) by data path."""
+
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def find(self, path: Sequence[str | int]) -> tuple[int, int]:
+        """The position of the deepest existing prefix of ``path``; unknown keys at the end
+        of a path (a missing or an extra key) point at the key itself or at its parent."""
+        path = tuple(path)
+        if path in self.keys:
+            return self.keys[path]
+        for end in range(len(path), -1, -1):
+            prefix = path[:end]
+            if prefix in self.values:
+                return self.values[prefix]
+        return (1, 1)
+
+
+@dataclass
+class LoadedDocument:
+    file: str
+    text: str
+    data: Any
+    positions: Positions
+    problems: list[LoadProblem]
+
+
+class _ScalarConstructor(yaml.constructor.SafeConstructor):
+    """SafeConstructor, used only for scalars and for resolving merge keys."""
+
+
+_constructor = _ScalarConstructor()
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _convert(node: yaml.Node, path: Path, positions: Positions, problems: list[LoadProblem]) -> Any:
+    positions.values[path] = _mark(node)
+    if isinstance(node, yaml.MappingNode):
+        explicit_keys = {id(key) for key, _ in node.value}
+        _constructor.flatten_mapping(node)  # resolves `<<` merge keys in place
+        result: dict[Any, Any] = {}
+        seen: dict[Any, tuple[int, int]] = {}
+        for key_node, value_node in node.value:
+            key = _constructor.construct_object(key_node, deep=True)
+            if isinstance(key, (dict, list)):
+                line, col = _mark(key_node)
+                problems.append(
+                    LoadProblem(line, col, "yaml-syntax", "a mapping key must be a scalar")
+                )
+                continue
+            if key in seen and id(key_node) in explicit_keys:
+                line, col = _mark(key_node)
+                first_line, first_col = seen[key]
+                problems.append(
+                    LoadProblem(
+                        line,
+                        col,
+                        "yaml-duplicate-key",
+                        f'duplicate key "{key}" (first defined at line {first_line}, '
+                        f"column {first_col}); YAML would silently keep only the last one",
+                    )
+                )
+                continue
+            seen[key] = _mark(key_node)
+            key_path = (*path, key)
+            positions.keys[key_path] = _mark(key_node)
+            result[key] = _convert(value_node, key_path, positions, problems)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _convert(item, (*path, index), positions, problems)
+            for index, item in enumerate(node.value)
+        ]
+    return _constructor.construct_object(node, deep=True)
+
+
+def load_text(text: str, file: str) -> LoadedDocument:
+    """Parse one YAML document; a syntax error becomes a positioned problem."""
+    positions = Positions()
+    problems: list[LoadProblem] = []
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is None:
+            problems.append(
+                LoadProblem(1, 1, "yaml-empty", "the file is empty: expected a YAML mapping")
+            )
+            return LoadedDocument(file, text, None, positions, problems)
+        data = _convert(node, (), positions, problems)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = " ".join(part for part in (error.context, error.problem) if part)
+        problems.append(LoadProblem(line, col, "yaml-syntax", f"invalid YAML: {message}"))
+        return LoadedDocument(file, text, None, positions, problems)
+    except yaml.YAMLError as error:  # e.g. a second document, an unknown tag without marks
+        problems.append(LoadProblem(1, 1, "yaml-syntax", f"invalid YAML: {error}"))
+        return LoadedDocument(file, text, None, positions, problems)
+    return LoadedDocument(file, text, data, positions, problems)
+
+
+def read_source(path: FilePath) -> tuple[str | None, LoadProblem | None]:
+    """Read a spec file as UTF-8 text; a directory, a missing or a binary file is a problem."""
+    if path.is_dir():
+        return None, LoadProblem(1, 1, "file-unreadable", "is a directory, expected a YAML file")
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return None, LoadProblem(1, 1, "file-unreadable", f"cannot read the file: {error.strerror}")
+    if b"\0" in raw:
+        return None, LoadProblem(1, 1, "file-unreadable", "is a binary file, expected YAML text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        col = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        return None, LoadProblem(line, col, "file-unreadable", "is not UTF-8 text")
+    return text, None
+
+
+def load_file(path: FilePath, display_name: str | None = None) -> LoadedDocument:
+    name = display_name or str(path)
+    text, problem = read_source(path)
+    if problem is not None:
+        return LoadedDocument(name, "", None, Positions(), [problem])
+    assert text is not None
+    return load_text(text, name)

@@ -1,0 +1,217 @@
+"""Spec format v1: the pydantic models a YAML pipeline spec is validated against.
+
+The JSON Schema in ``schemas/pipeline-spec.schema.json`` is generated from these models
+(``smpipe schema``); defaults live here and nowhere else. Cross-references between parts
+(a step naming a parameter, an output, a property file) are checked by ``compiler.rules``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Discriminator, Field, Tag
+
+from compiler.references import Operand, StepOutputRef, Strict, Value
+
+SPEC_VERSION = 1
+
+ParameterType = Literal["String", "Integer", "Float", "Boolean"]
+ConditionOperator = Literal[
+    "Equals", "GreaterThan", "GreaterThanOrEqualTo", "LessThan", "LessThanOrEqualTo"
+]
+ApprovalStatus = Literal["PendingManualApproval", "Approved", "Rejected"]
+
+
+class PipelineSection(Strict):
+    name: str = Field(description="SageMaker pipeline name (also its ARN's last part).")
+    description: str | None = Field(default=None, description="Pipeline description for upsert.")
+    role: str = Field(description="Execution role ARN the pipeline's jobs run as.")
+    artifacts: str = Field(
+        description="S3 prefix for step outputs: <artifacts>/<pipeline>/<execution id>/<step>/<output>."
+    )
+    code_bundle: str = Field(
+        description="Name of the String parameter holding the code bundle's S3 URI "
+        "(pipeline_code.tar.gz); processing steps unpack it and run their script from it."
+    )
+
+
+class Parameter(Strict):
+    type: ParameterType
+    default: str | bool | int | float | None = Field(
+        default=None, description="Default value; must fit the type."
+    )
+    description: str | None = None
+
+
+class FrameworkImage(Strict):
+    framework: str = Field(
+        description="A framework SageMaker publishes images for, e.g. sklearn, xgboost."
+    )
+    version: str = Field(description='Its version, e.g. "1.2-1"; resolved for the deploy region.')
+
+
+class UriImage(Strict):
+    uri: str = Field(description="An explicit image URI.")
+
+
+def _image_form(value: object) -> str | None:
+    if isinstance(value, dict):
+        return "uri" if "uri" in value else "framework"
+    if isinstance(value, (FrameworkImage, UriImage)):
+        return "uri" if isinstance(value, UriImage) else "framework"
+    return None
+
+
+Image = Annotated[
+    Annotated[FrameworkImage, Tag("framework")] | Annotated[UriImage, Tag("uri")],
+    Discriminator(
+        _image_form,
+        custom_error_type="image_form",
+        custom_error_message="expected {framework: NAME, version: VERSION} or {uri: IMAGE_URI}",
+    ),
+]
+
+
+class CacheSpec(Strict):
+    enabled: bool = True
+    expire_after: str | None = Field(
+        default=None,
+        description='ISO 8601 duration as SageMaker accepts it, e.g. "30d", "P30D", "T16m".',
+    )
+
+
+class Resources(Strict):
+    """Job settings a step inherits from ``defaults`` unless it sets them itself."""
+
+    instance_type: str | None = None
+    instance_count: int | None = None
+    volume_size_gb: int | None = None
+    cache: CacheSpec | None = None
+
+
+class Defaults(Strict):
+    instance_type: str = "ml.m5.large"
+    instance_count: int = 1
+    volume_size_gb: int = 30
+    cache: CacheSpec | None = None
+
+
+class StepBase(Strict):
+    name: str
+    display_name: str | None = None
+    description: str | None = None
+    depends_on: list[str] = Field(
+        default_factory=list, description="Steps to wait for beyond the data dependencies."
+    )
+
+
+class ProcessingInput(Strict):
+    name: str
+    source: Value = Field(description="S3 URI or reference to download from.")
+    destination: str = Field(description="Container path, under /opt/ml/processing/.")
+
+
+class ProcessingOutput(Strict):
+    name: str
+    source: str = Field(
+        description="Container path whose files are uploaded, under /opt/ml/processing/."
+    )
+
+
+class PropertyFile(Strict):
+    name: str
+    output: str = Field(description="The output (of this step) holding the file.")
+    path: str = Field(description="The file's path inside that output, e.g. evaluation.json.")
+
+
+class ProcessingStep(StepBase, Resources):
+    type: Literal["processing"]
+    image: str = Field(description="A key of `images`.")
+    script: str = Field(description="Script path inside the code bundle, e.g. preprocess.py.")
+    arguments: list[Value] = Field(default_factory=list)
+    inputs: list[ProcessingInput] = Field(default_factory=list)
+    outputs: list[ProcessingOutput] = Field(default_factory=list)
+    property_files: list[PropertyFile] = Field(default_factory=list)
+    environment: dict[str, str] = Field(default_factory=dict)
+
+
+class TrainingChannel(Strict):
+    name: str
+    source: Value
+    content_type: str | None = None
+
+
+class StoppingCondition(Strict):
+    max_runtime_seconds: int = 86400
+
+
+class TrainingStep(StepBase, Resources):
+    type: Literal["training"]
+    image: str = Field(description="A key of `images` (a built-in algorithm or framework image).")
+    hyperparameters: dict[str, str | bool | int | float] = Field(default_factory=dict)
+    channels: list[TrainingChannel]
+    stopping_condition: StoppingCondition = Field(default_factory=StoppingCondition)
+    environment: dict[str, str] = Field(default_factory=dict)
+
+
+class Condition(Strict):
+    left: Operand
+    operator: ConditionOperator
+    right: Operand
+
+
+class ConditionStep(StepBase):
+    type: Literal["condition"]
+    conditions: list[Condition] = Field(min_length=1, description="All must hold (AND).")
+    if_steps: list[str] = Field(default_factory=list)
+    else_steps: list[str] = Field(default_factory=list)
+
+
+class MetricsFile(Strict):
+    source: StepOutputRef = Field(description="The step output that holds the file.")
+    file: str = Field(description="The file's path inside that output.")
+    content_type: str = "application/json"
+
+
+class ModelMetrics(Strict):
+    model_statistics: MetricsFile | None = None
+    model_constraints: MetricsFile | None = None
+
+
+class RegisterStep(StepBase):
+    type: Literal["register"]
+    model_data: Value = Field(
+        description="The model artifact, e.g. {step: TrainModel, output: model}."
+    )
+    image: str = Field(description="A key of `images`: the inference container.")
+    model_package_group: str
+    approval_status: ApprovalStatus = "PendingManualApproval"
+    content_types: list[str] = Field(min_length=1)
+    response_types: list[str] = Field(min_length=1)
+    inference_instances: list[str] = Field(default_factory=list)
+    transform_instances: list[str] = Field(default_factory=list)
+    model_metrics: ModelMetrics | None = None
+    environment: dict[str, str] = Field(default_factory=dict)
+
+
+class FailStep(StepBase):
+    type: Literal["fail"]
+    error_message: Value = ""
+
+
+Step = Annotated[
+    ProcessingStep | TrainingStep | ConditionStep | RegisterStep | FailStep,
+    Field(discriminator="type"),
+]
+JobStep = ProcessingStep | TrainingStep
+
+
+class Spec(Strict):
+    """A SageMaker pipeline, declared."""
+
+    version: Literal[1] = Field(description="Spec format version.")
+    pipeline: PipelineSection
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    images: dict[str, Image] = Field(default_factory=dict)
+    defaults: Defaults = Field(default_factory=Defaults)
+    steps: list[Step] = Field(min_length=1)

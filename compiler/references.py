@@ -1,0 +1,144 @@
+"""The explicit reference forms a spec may use where a value is expected.
+
+    {param: NAME}                      a pipeline parameter
+    {step: STEP, output: NAME}         a step's output location (a training step's is "model")
+    {execution: VARIABLE}              an execution variable, e.g. PipelineExecutionId
+    {join: [VALUE, ...], on: SEP}      values joined at run time (Std:Join)
+    {json_get: {step, property_file, path}}   a value read from a property file (conditions)
+
+A union with a callable discriminator picks the form by its key, so a mistake gets one
+precise error instead of one per possible form.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Tag
+
+EXECUTION_VARIABLES = (
+    "CurrentDateTime",
+    "PipelineArn",
+    "PipelineExecutionArn",
+    "PipelineExecutionId",
+    "PipelineName",
+    "StartDateTime",
+)
+
+
+class Strict(BaseModel):
+    """Every spec model: unknown keys are errors, no silent type coercion."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ParamRef(Strict):
+    param: str
+
+
+class StepOutputRef(Strict):
+    step: str
+    output: str
+
+
+class ExecutionRef(Strict):
+    execution: Literal[
+        "CurrentDateTime",
+        "PipelineArn",
+        "PipelineExecutionArn",
+        "PipelineExecutionId",
+        "PipelineName",
+        "StartDateTime",
+    ]
+
+
+class JoinRef(Strict):
+    join: list[Value]
+    on: str = ""
+
+
+class JsonGetTarget(Strict):
+    step: str
+    property_file: str
+    path: str
+
+
+class JsonGetRef(Strict):
+    json_get: JsonGetTarget
+
+
+_REFERENCE_KEYS = ("param", "step", "execution", "join", "json_get")
+
+
+def _value_form(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return next((key for key in _REFERENCE_KEYS if key in value), None)
+    if isinstance(value, BaseModel):  # already validated (model_construct, copies)
+        return {
+            ParamRef: "param",
+            StepOutputRef: "step",
+            ExecutionRef: "execution",
+            JoinRef: "join",
+            JsonGetRef: "json_get",
+        }.get(type(value))
+    for form, kind in (("bool", bool), ("int", int), ("float", float), ("str", str)):
+        if isinstance(value, kind):
+            return form
+    return None
+
+
+_VALUE_ERROR = (
+    "expected a string, a number, or a reference: {param: NAME}, {step: STEP, output: NAME}, "
+    "{execution: VARIABLE} or {join: [...], on: SEP}"
+)
+
+Value = Annotated[
+    Annotated[str, Tag("str")]
+    | Annotated[bool, Tag("bool")]
+    | Annotated[int, Tag("int")]
+    | Annotated[float, Tag("float")]
+    | Annotated[ParamRef, Tag("param")]
+    | Annotated[StepOutputRef, Tag("step")]
+    | Annotated[ExecutionRef, Tag("execution")]
+    | Annotated[JoinRef, Tag("join")],
+    Discriminator(_value_form, custom_error_type="value_form", custom_error_message=_VALUE_ERROR),
+]
+"""A literal or a run-time reference (no json_get: that is only for conditions)."""
+
+Operand = Annotated[
+    Annotated[str, Tag("str")]
+    | Annotated[bool, Tag("bool")]
+    | Annotated[int, Tag("int")]
+    | Annotated[float, Tag("float")]
+    | Annotated[ParamRef, Tag("param")]
+    | Annotated[StepOutputRef, Tag("step")]
+    | Annotated[ExecutionRef, Tag("execution")]
+    | Annotated[JoinRef, Tag("join")]
+    | Annotated[JsonGetRef, Tag("json_get")],
+    Discriminator(
+        _value_form,
+        custom_error_type="operand_form",
+        custom_error_message=(
+            "expected a string, a number, or a reference: {param: NAME}, "
+            "{step: STEP, output: NAME}, {execution: VARIABLE}, {join: [...], on: SEP} "
+            "or {json_get: {step: STEP, property_file: NAME, path: JSON.PATH}}"
+        ),
+    ),
+]
+"""What a condition compares: a Value or a property-file look-up."""
+
+JoinRef.model_rebuild()
+
+Reference = ParamRef | StepOutputRef | ExecutionRef | JoinRef | JsonGetRef
+
+
+def iter_references(value: object) -> list[tuple[tuple[str | int, ...], Reference]]:
+    """Every reference inside a value, with its path relative to the value (joins nest)."""
+    found: list[tuple[tuple[str | int, ...], Reference]] = []
+    if isinstance(value, JoinRef):
+        found.append(((), value))
+        for index, item in enumerate(value.join):
+            found.extend(((("join", index, *sub)), ref) for sub, ref in iter_references(item))
+    elif isinstance(value, (ParamRef, StepOutputRef, ExecutionRef, JsonGetRef)):
+        found.append(((), value))
+    return found

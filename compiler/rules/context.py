@@ -1,0 +1,101 @@
+"""What every rule gets: the validated spec, the deploy variables, and indexes over steps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from compiler.model import (
+    ConditionStep,
+    FailStep,
+    ProcessingStep,
+    RegisterStep,
+    Spec,
+    Step,
+    TrainingStep,
+)
+from compiler.references import Reference, iter_references
+
+PathT = tuple[str | int, ...]
+TRAINING_OUTPUT = "model"
+
+
+@dataclass
+class SpecContext:
+    spec: Spec
+    variables: dict[str, str] | None  # None: validate without --env
+    steps: dict[str, tuple[int, Step]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.steps = {}
+        for index, step in enumerate(self.spec.steps):
+            self.steps.setdefault(step.name, (index, step))
+
+    def step_path(self, step: Step) -> PathT:
+        return ("steps", self.spec.steps.index(step))
+
+    def outputs_of(self, step: Step) -> list[str]:
+        if isinstance(step, ProcessingStep):
+            return [output.name for output in step.outputs]
+        if isinstance(step, TrainingStep):
+            return [TRAINING_OUTPUT]
+        return []
+
+    def references(self) -> Iterator[tuple[Step | None, PathT, Reference]]:
+        """Every reference in the spec with the step it belongs to and its path."""
+        for index, step in enumerate(self.spec.steps):
+            base: PathT = ("steps", index)
+            for sub, value in _step_values(step):
+                for rel, ref in iter_references(value):
+                    yield step, (*base, *sub, *rel), ref
+
+    def dependencies(self, step: Step) -> dict[str, PathT]:
+        """Steps this one reads from or waits for, with where it says so."""
+        deps: dict[str, PathT] = {}
+        base = self.step_path(step)
+        for sub, value in _step_values(step):
+            for rel, ref in iter_references(value):
+                target = getattr(ref, "step", None) or getattr(
+                    getattr(ref, "json_get", None), "step", None
+                )
+                if isinstance(target, str):
+                    deps.setdefault(target, (*base, *sub, *rel))
+        for index, name in enumerate(step.depends_on):
+            deps.setdefault(name, (*base, "depends_on", index))
+        return deps
+
+    def branch_owner(self) -> dict[str, list[tuple[ConditionStep, str, int]]]:
+        """Step name -> the conditions (and branch, index) that list it."""
+        owners: dict[str, list[tuple[ConditionStep, str, int]]] = {}
+        for step in self.spec.steps:
+            if isinstance(step, ConditionStep):
+                for branch in ("if_steps", "else_steps"):
+                    for index, name in enumerate(getattr(step, branch)):
+                        owners.setdefault(name, []).append((step, branch, index))
+        return owners
+
+
+def _step_values(step: Step) -> Iterator[tuple[PathT, Any]]:
+    """(path inside the step, value) of every field that may hold a reference."""
+    if isinstance(step, ProcessingStep):
+        for index, argument in enumerate(step.arguments):
+            yield ("arguments", index), argument
+        for index, item in enumerate(step.inputs):
+            yield ("inputs", index, "source"), item.source
+    elif isinstance(step, TrainingStep):
+        for index, channel in enumerate(step.channels):
+            yield ("channels", index, "source"), channel.source
+    elif isinstance(step, ConditionStep):
+        for index, condition in enumerate(step.conditions):
+            yield ("conditions", index, "left"), condition.left
+            yield ("conditions", index, "right"), condition.right
+    elif isinstance(step, RegisterStep):
+        yield ("model_data",), step.model_data
+        if step.model_metrics is not None:
+            for kind in ("model_statistics", "model_constraints"):
+                metrics = getattr(step.model_metrics, kind)
+                if metrics is not None:
+                    yield ("model_metrics", kind, "source"), metrics.source
+    elif isinstance(step, FailStep):
+        yield ("error_message",), step.error_message

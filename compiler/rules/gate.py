@@ -1,0 +1,210 @@
+"""Rules on the quality gate (conditions, property files, branches) and on registration."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from compiler.diagnostics import Diagnostic, problem
+from compiler.model import ConditionStep, ProcessingStep, RegisterStep
+from compiler.references import JsonGetRef, ParamRef
+from compiler.rules.context import SpecContext
+from compiler.rules.registry import rule
+from compiler.rules.suggest import did_you_mean
+
+# SageMaker's JsonGet path: dotted names with optional [index] parts, e.g.
+# "metrics.accuracy" or "regression_metrics.mse.value" or "items[0].score".
+_JSON_PATH = re.compile(
+    r"[A-Za-z_][A-Za-z0-9_\-]*(\[\d+\])*(\.[A-Za-z_][A-Za-z0-9_\-]*(\[\d+\])*)*"
+)
+_ORDERING = {"GreaterThan", "GreaterThanOrEqualTo", "LessThan", "LessThanOrEqualTo"}
+
+
+@rule("gate-json-path", "gate", "A json_get path is not a valid JSON path (e.g. metrics.accuracy).")
+def gate_json_path(ctx: SpecContext) -> Iterator[Diagnostic]:
+    for _, path, ref in ctx.references():
+        if isinstance(ref, JsonGetRef) and not _JSON_PATH.fullmatch(ref.json_get.path):
+            yield problem(
+                "gate-json-path",
+                (*path, "json_get", "path"),
+                f'"{ref.json_get.path}" is not a JSON path like "metrics.accuracy" or '
+                f'"items[0].score" (dotted names, optional [index])',
+            )
+
+
+@rule("gate-property-file", "gate", "A property file names an output its step does not have.")
+def gate_property_file(ctx: SpecContext) -> Iterator[Diagnostic]:
+    for index, step in enumerate(ctx.spec.steps):
+        if not isinstance(step, ProcessingStep):
+            continue
+        outputs = [o.name for o in step.outputs]
+        for position, property_file in enumerate(step.property_files):
+            if property_file.output not in outputs:
+                yield problem(
+                    "gate-property-file",
+                    ("steps", index, "property_files", position, "output"),
+                    f'property file "{property_file.name}" is read from output '
+                    f'"{property_file.output}", which step "{step.name}" does not produce'
+                    f"{did_you_mean(property_file.output, outputs)}",
+                )
+
+
+def _operand_kind(ctx: SpecContext, operand: object) -> str | None:
+    """'number', 'string', 'boolean' or None when only known at run time."""
+    if isinstance(operand, bool):
+        return "boolean"
+    if isinstance(operand, (int, float)):
+        return "number"
+    if isinstance(operand, str):
+        return "string"
+    if isinstance(operand, ParamRef) and operand.param in ctx.spec.parameters:
+        kind = ctx.spec.parameters[operand.param].type
+        return {"Integer": "number", "Float": "number", "String": "string", "Boolean": "boolean"}[
+            kind
+        ]
+    return None
+
+
+@rule(
+    "gate-threshold-type",
+    "gate",
+    "A comparison's operands cannot be compared (e.g. >= with a string threshold).",
+)
+def gate_threshold_type(ctx: SpecContext) -> Iterator[Diagnostic]:
+    for index, step in enumerate(ctx.spec.steps):
+        if not isinstance(step, ConditionStep):
+            continue
+        for position, condition in enumerate(step.conditions):
+            for side in ("right", "left"):
+                operand = getattr(condition, side)
+                kind = _operand_kind(ctx, operand)
+                if condition.operator in _ORDERING and kind in ("string", "boolean"):
+                    shown = (
+                        f"{operand!r}"
+                        if not isinstance(operand, ParamRef)
+                        else f'parameter "{operand.param}"'
+                    )
+                    hint = (
+                        " (write the number without quotes)"
+                        if isinstance(operand, str) and _is_number(operand)
+                        else ""
+                    )
+                    yield problem(
+                        "gate-threshold-type",
+                        ("steps", index, "conditions", position, side),
+                        f"{condition.operator} compares numbers, but {side} value {shown} is a {kind}{hint}",
+                    )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@rule(
+    "branch-step-unknown",
+    "gate",
+    "A condition's if_steps/else_steps name a step that does not exist.",
+)
+def branch_step_unknown(ctx: SpecContext) -> Iterator[Diagnostic]:
+    for index, step in enumerate(ctx.spec.steps):
+        if not isinstance(step, ConditionStep):
+            continue
+        for branch in ("if_steps", "else_steps"):
+            for position, name in enumerate(getattr(step, branch)):
+                if name not in ctx.steps:
+                    yield problem(
+                        "branch-step-unknown",
+                        ("steps", index, branch, position),
+                        f'condition "{step.name}" lists step "{name}" in {branch}, but no step has '
+                        f"that name{did_you_mean(name, ctx.steps)}",
+                    )
+                elif name == step.name:
+                    yield problem(
+                        "branch-step-unknown",
+                        ("steps", index, branch, position),
+                        f'condition "{step.name}" lists itself in {branch}',
+                    )
+
+
+@rule(
+    "branch-step-unconditional",
+    "gate",
+    "A branch step would also run unconditionally: listed in two branches, or needed by a step outside its branch.",
+)
+def branch_step_unconditional(ctx: SpecContext) -> Iterator[Diagnostic]:
+    owners = ctx.branch_owner()
+    for name, places in owners.items():
+        if len(places) > 1:
+            for condition, branch, position in places[1:]:
+                first, first_branch, _ = places[0]
+                yield problem(
+                    "branch-step-unconditional",
+                    (*ctx.step_path(condition), branch, position),
+                    f'step "{name}" is already in {first_branch} of condition "{first.name}"; '
+                    "a step belongs to one branch only",
+                )
+    for step in ctx.spec.steps:
+        mine = {(o.name, b) for o, b, _ in owners.get(step.name, [])}
+        for target, path in ctx.dependencies(step).items():
+            if target not in owners or target == step.name:
+                continue
+            theirs = {(o.name, b) for o, b, _ in owners[target]}
+            if not theirs & mine:
+                condition, branch, _ = owners[target][0]
+                yield problem(
+                    "branch-step-unconditional",
+                    path,
+                    f'step "{step.name}" needs "{target}", which runs only in {branch} of condition '
+                    f'"{condition.name}"; put "{step.name}" in that branch too, or make "{target}" unconditional',
+                )
+
+
+@rule(
+    "register-metrics-source",
+    "gate",
+    "A register step's metrics file is not produced by an upstream step output.",
+)
+def register_metrics_source(ctx: SpecContext) -> Iterator[Diagnostic]:
+    for index, step in enumerate(ctx.spec.steps):
+        if not isinstance(step, RegisterStep) or step.model_metrics is None:
+            continue
+        for kind in ("model_statistics", "model_constraints"):
+            metrics = getattr(step.model_metrics, kind)
+            if metrics is None:
+                continue
+            base = ("steps", index, "model_metrics", kind)
+            source = ctx.steps.get(metrics.source.step)
+            if source is None:
+                continue  # step-unknown reports it
+            if not isinstance(source[1], ProcessingStep):
+                yield problem(
+                    "register-metrics-source",
+                    (*base, "source", "step"),
+                    f'{kind} of "{step.name}" must come from a processing step\'s output; '
+                    f'"{source[1].name}" is a {source[1].type} step',
+                )
+            if (
+                metrics.file.startswith("/")
+                or not metrics.file.strip()
+                or ".." in metrics.file.split("/")
+            ):
+                yield problem(
+                    "register-metrics-source",
+                    (*base, "file"),
+                    f'"{metrics.file}" must be a relative path inside output "{metrics.source.output}"',
+                )
+            elif isinstance(source[1], ProcessingStep):
+                declared = {
+                    p.path for p in source[1].property_files if p.output == metrics.source.output
+                }
+                if declared and metrics.file not in declared:
+                    yield problem(
+                        "register-metrics-source",
+                        (*base, "file"),
+                        f'"{metrics.file}" is not the file step "{source[1].name}" declares in output '
+                        f'"{metrics.source.output}" ({", ".join(sorted(declared))})',
+                    )

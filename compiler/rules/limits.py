@@ -1,0 +1,257 @@
+"""Rules from SageMaker's API limits (botocore's service model): names, sizes, enums."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from compiler.diagnostics import Diagnostic, problem
+from compiler.model import ProcessingStep, RegisterStep, TrainingStep
+from compiler.rules.context import SpecContext
+from compiler.rules.registry import rule
+from compiler.sagemaker_data import check_name, limits
+from compiler.variables import is_unresolved
+
+PathT = tuple[str | int, ...]
+# SageMaker's cache ExpireAfter: an ISO 8601 duration, with or without the leading "P"
+# ("30d", "P30D", "T16m", "30dT5h", "5y"), case-insensitive.
+_DURATION = re.compile(
+    r"P?(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?", re.IGNORECASE
+)
+
+
+def _names(ctx: SpecContext) -> Iterator[tuple[str, str, PathT, str]]:
+    """(limit kind, label, path, value) of every name SageMaker constrains."""
+    yield "pipeline_name", "pipeline name", ("pipeline", "name"), ctx.spec.pipeline.name
+    for name in ctx.spec.parameters:
+        yield "parameter_name", "parameter name", ("parameters", name), name
+    for index, step in enumerate(ctx.spec.steps):
+        yield "step_name", "step name", ("steps", index, "name"), step.name
+        if isinstance(step, TrainingStep):
+            for position, channel in enumerate(step.channels):
+                yield (
+                    "channel_name",
+                    "channel name",
+                    ("steps", index, "channels", position, "name"),
+                    channel.name,
+                )
+        if isinstance(step, RegisterStep):
+            yield (
+                "model_package_group_name",
+                "model package group name",
+                ("steps", index, "model_package_group"),
+                step.model_package_group,
+            )
+
+
+@rule(
+    "name-invalid",
+    "limits",
+    "A name breaks SageMaker's pattern or length for its kind (botocore's service model).",
+)
+def name_invalid(ctx: SpecContext) -> Iterator[Diagnostic]:
+    for kind, label, path, value in _names(ctx):
+        if is_unresolved(value):
+            continue
+        why = check_name(kind, value)
+        if why:
+            yield problem("name-invalid", path, f'{label} "{value}" {why}')
+    if ctx.spec.pipeline.description is not None:
+        why = check_name("pipeline_description", ctx.spec.pipeline.description)
+        if why:
+            yield problem(
+                "name-invalid", ("pipeline", "description"), f"pipeline description {why}"
+            )
+
+
+@rule("role-arn-invalid", "limits", "The pipeline's role is not an IAM role ARN.")
+def role_arn_invalid(ctx: SpecContext) -> Iterator[Diagnostic]:
+    role = ctx.spec.pipeline.role
+    if not is_unresolved(role) and check_name("role_arn", role):
+        yield problem(
+            "role-arn-invalid",
+            ("pipeline", "role"),
+            f'"{role}" is not an IAM role ARN like arn:aws:iam::123456789012:role/NAME',
+        )
+
+
+@rule("s3-uri-invalid", "limits", "The artifact location or a literal input is not an s3:// URI.")
+def s3_uri_invalid(ctx: SpecContext) -> Iterator[Diagnostic]:
+    artifacts = ctx.spec.pipeline.artifacts
+    if not is_unresolved(artifacts) and not re.fullmatch(
+        r"s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/.*)?", artifacts
+    ):
+        yield problem(
+            "s3-uri-invalid",
+            ("pipeline", "artifacts"),
+            f'artifacts "{artifacts}" is not an s3://bucket/prefix URI',
+        )
+    elif artifacts.endswith("/"):
+        yield problem(
+            "s3-uri-invalid",
+            ("pipeline", "artifacts"),
+            f'artifacts "{artifacts}" must not end with "/"',
+        )
+
+
+@rule(
+    "instance-type-unknown",
+    "limits",
+    "An instance type SageMaker does not offer for that kind of job.",
+)
+def instance_type_unknown(ctx: SpecContext) -> Iterator[Diagnostic]:
+    table = limits()
+    defaults = ctx.spec.defaults
+    for index, step in enumerate(ctx.spec.steps):
+        checks: list[tuple[str, PathT, str]] = []
+        if isinstance(step, ProcessingStep):
+            checks.append(
+                (
+                    "processing_instance_type",
+                    ("steps", index, "instance_type"),
+                    step.instance_type or defaults.instance_type,
+                )
+            )
+        elif isinstance(step, TrainingStep):
+            checks.append(
+                (
+                    "training_instance_type",
+                    ("steps", index, "instance_type"),
+                    step.instance_type or defaults.instance_type,
+                )
+            )
+        elif isinstance(step, RegisterStep):
+            checks += [
+                ("inference_instance_type", ("steps", index, "inference_instances", i), t)
+                for i, t in enumerate(step.inference_instances)
+            ]
+            checks += [
+                ("transform_instance_type", ("steps", index, "transform_instances", i), t)
+                for i, t in enumerate(step.transform_instances)
+            ]
+        for kind, path, value in checks:
+            if is_unresolved(value) or value in table[kind]["enum"]:
+                continue
+            where = (
+                path
+                if getattr(step, "instance_type", "x") is not None or "instances" in path
+                else ("defaults", "instance_type")
+            )
+            job = kind.replace("_instance_type", "")
+            yield problem(
+                "instance-type-unknown",
+                where,
+                f'"{value}" is not a SageMaker {job} instance type (step "{step.name}")',
+            )
+
+
+@rule(
+    "value-out-of-range",
+    "limits",
+    "A count, size, duration or string length is outside SageMaker's limits.",
+)
+def value_out_of_range(ctx: SpecContext) -> Iterator[Diagnostic]:
+    table = limits()
+
+    def outside(kind: str, value: int) -> str | None:
+        low, high = table[kind].get("min"), table[kind].get("max")
+        if low is not None and value < low:
+            return f"at least {low}"
+        if high is not None and value > high:
+            return f"at most {high}"
+        return None
+
+    defaults = ctx.spec.defaults
+    for index, step in enumerate(ctx.spec.steps):
+        if not isinstance(step, (ProcessingStep, TrainingStep)):
+            continue
+        job = "processing" if isinstance(step, ProcessingStep) else "training"
+        for field, kind in (
+            ("instance_count", f"{job}_instance_count"),
+            ("volume_size_gb", f"{job}_volume_size_gb"),
+        ):
+            own = getattr(step, field)
+            value = own if own is not None else getattr(defaults, field)
+            bound = outside(kind, value)
+            if field == "volume_size_gb" and value < 1:
+                bound = "at least 1"
+            if bound:
+                path = ("steps", index, field) if own is not None else ("defaults", field)
+                yield problem(
+                    "value-out-of-range",
+                    path,
+                    f'{field} {value} of step "{step.name}" must be {bound}',
+                )
+        if isinstance(step, TrainingStep):
+            runtime = step.stopping_condition.max_runtime_seconds
+            if runtime < 1:
+                yield problem(
+                    "value-out-of-range",
+                    ("steps", index, "stopping_condition", "max_runtime_seconds"),
+                    "max_runtime_seconds must be at least 1",
+                )
+            for key, value in step.hyperparameters.items():
+                text = str(value)
+                if len(text) > table["hyperparameter_value"]["max"]:
+                    yield problem(
+                        "value-out-of-range",
+                        ("steps", index, "hyperparameters", key),
+                        f'hyperparameter "{key}" is {len(text)} characters; SageMaker allows {table["hyperparameter_value"]["max"]}',
+                    )
+        if isinstance(step, ProcessingStep):
+            for position, argument in enumerate(step.arguments):
+                if isinstance(argument, str) and len(argument) > table["container_argument"]["max"]:
+                    yield problem(
+                        "value-out-of-range",
+                        ("steps", index, "arguments", position),
+                        f"argument is {len(argument)} characters; SageMaker allows {table['container_argument']['max']}",
+                    )
+
+
+@rule(
+    "processing-local-path",
+    "limits",
+    "A processing input or output path is not under /opt/ml/processing/.",
+)
+def processing_local_path(ctx: SpecContext) -> Iterator[Diagnostic]:
+    for index, step in enumerate(ctx.spec.steps):
+        if not isinstance(step, ProcessingStep):
+            continue
+        places = [
+            ("inputs", i, "destination", item.destination) for i, item in enumerate(step.inputs)
+        ]
+        places += [("outputs", i, "source", item.source) for i, item in enumerate(step.outputs)]
+        for field, position, key, path in places:
+            if (
+                not path.startswith("/opt/ml/processing/")
+                or ".." in path.split("/")
+                or path.rstrip("/") == "/opt/ml/processing/input/code"
+            ):
+                yield problem(
+                    "processing-local-path",
+                    ("steps", index, field, position, key),
+                    f'"{path}" must be a folder under /opt/ml/processing/ (SageMaker mounts inputs and '
+                    "collects outputs only there; /opt/ml/processing/input/code holds the code bundle)",
+                )
+
+
+@rule(
+    "cache-expire-after",
+    "limits",
+    "A cache expire_after is not an ISO 8601 duration SageMaker accepts (e.g. 30d, P30D, T16m).",
+)
+def cache_expire_after(ctx: SpecContext) -> Iterator[Diagnostic]:
+    places: list[tuple[PathT, str | None]] = []
+    if ctx.spec.defaults.cache is not None:
+        places.append((("defaults", "cache", "expire_after"), ctx.spec.defaults.cache.expire_after))
+    for index, step in enumerate(ctx.spec.steps):
+        cache = getattr(step, "cache", None)
+        if cache is not None:
+            places.append((("steps", index, "cache", "expire_after"), cache.expire_after))
+    for path, value in places:
+        if value is not None and not _DURATION.fullmatch(value):
+            yield problem(
+                "cache-expire-after",
+                path,
+                f'expire_after "{value}" is not an ISO 8601 duration such as "30d", "P30D", "T16m" or "30dT5h"',
+            )

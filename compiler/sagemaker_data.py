@@ -1,0 +1,72 @@
+"""SageMaker facts copied from botocore and the SDK (see scripts/sync_sagemaker_data.py):
+API limits and the ECR registries of SageMaker's framework and algorithm images."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+_DATA = Path(__file__).parent / "data"
+
+
+@cache
+def limits() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((_DATA / "sagemaker_limits.json").read_text())
+    return data
+
+
+@cache
+def image_config() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((_DATA / "images.json").read_text())
+    return data
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    # botocore patterns are Java-style; \p{...} classes only appear in descriptions, which
+    # are checked for length only.
+    return re.compile(pattern)
+
+
+def check_name(kind: str, value: str) -> str | None:
+    """Why ``value`` is not a valid ``kind`` for SageMaker, or None."""
+    limit = limits()[kind]
+    low, high = limit.get("min", 0), limit.get("max")
+    if len(value) < low:
+        return f"must have at least {low} character{'s' if low > 1 else ''}"
+    if high is not None and len(value) > high:
+        return f"is {len(value)} characters long; SageMaker allows at most {high}"
+    pattern = limit.get("pattern")
+    if pattern and "\\p{" not in pattern and not _compiled(pattern).fullmatch(value):
+        return f"does not match SageMaker's pattern {pattern}"
+    return None
+
+
+def ecr_domain(region: str) -> str:
+    if region.startswith("cn-"):
+        return "amazonaws.com.cn"
+    if region.startswith("us-isob-"):
+        return "sc2s.sgov.gov"
+    if region.startswith("us-iso-"):
+        return "c2s.ic.gov"
+    return "amazonaws.com"
+
+
+def resolve_image(framework: str, version: str, region: str) -> str:
+    """The image URI, as ``sagemaker.core.image_uris.retrieve`` gives it for training scope.
+    Raises KeyError naming what is unknown: 'framework', 'version' or 'region'."""
+    config = image_config()
+    if framework not in config or framework.startswith("_"):
+        raise KeyError("framework")
+    entry = config[framework]
+    version = entry["aliases"].get(version, version)
+    if version not in entry["versions"]:
+        raise KeyError("version")
+    image = entry["versions"][version]
+    account = image["registries"].get(region)
+    if account is None:
+        raise KeyError("region")
+    return f"{account}.dkr.ecr.{region}.{ecr_domain(region)}/{image['repository']}:{image['tag']}"

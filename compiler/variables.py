@@ -1,0 +1,162 @@
+"""Deploy variables: ``${name}`` in any string of a spec, filled from ``spec/env/<env>.yaml``
+and ``--var KEY=VALUE`` (which wins). ``$${`` writes a literal ``${``.
+
+Substitution happens on the loaded data, before the models see it, so every value keeps
+its position; a variable that is not set is reported where it is used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from compiler.diagnostics import Diagnostic, locate, problem
+from compiler.errors import UsageError
+from compiler.loader import load_file
+
+_TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+UNRESOLVED_MARK = "${"
+
+
+@dataclass(frozen=True)
+class DeployVariables:
+    values: dict[str, str]
+    env_name: str | None
+    env_file: str | None
+
+    def hint(self, name: str) -> str:
+        where = f"add it to {self.env_file}" if self.env_file else "pass --env NAME"
+        return f"{where} or pass --var {name}=VALUE"
+
+
+def parse_var_options(options: Sequence[str]) -> dict[str, str]:
+    values = {}
+    for option in options:
+        key, sep, value = option.partition("=")
+        if not sep or not _NAME.fullmatch(key):
+            raise UsageError(f'--var expects KEY=VALUE with KEY a name, got "{option}"')
+        values[key] = value
+    return values
+
+
+def env_file_path(spec_file: Path, env_name: str) -> Path:
+    return spec_file.resolve().parent / "env" / f"{env_name}.yaml"
+
+
+def load_deploy_variables(
+    spec_file: Path, env_name: str | None, overrides: Mapping[str, str]
+) -> tuple[DeployVariables, list[Diagnostic]]:
+    """Read ``spec/env/<env>.yaml`` (next to the spec) and apply ``--var`` overrides."""
+    values: dict[str, str] = {}
+    problems: list[Diagnostic] = []
+    env_file = None
+    if env_name is not None:
+        path = env_file_path(spec_file, env_name)
+        if not path.is_file():
+            known = (
+                sorted(p.stem for p in path.parent.glob("*.yaml")) if path.parent.is_dir() else []
+            )
+            raise UsageError(
+                f'no environment "{env_name}": {path} does not exist'
+                + (f" (known: {', '.join(known)})" if known else "")
+            )
+        env_file = _display(path)
+        document = load_file(path, env_file)
+        problems.extend(
+            Diagnostic(env_file, p.line, p.col, p.rule, p.message) for p in document.problems
+        )
+        if document.data is not None and not isinstance(document.data, dict):
+            problems.append(
+                Diagnostic(
+                    env_file, 1, 1, "env-file", "an environment file is a mapping of NAME: value"
+                )
+            )
+        elif isinstance(document.data, dict):
+            found = []
+            for key, value in document.data.items():
+                if not isinstance(key, str) or not _NAME.fullmatch(key):
+                    found.append(problem("env-file", (key,), f'"{key}" is not a variable name'))
+                elif isinstance(value, (dict, list)) or value is None:
+                    found.append(
+                        problem(
+                            "env-file", (key,), f'variable "{key}" must be a string or a number'
+                        )
+                    )
+                else:
+                    values[key] = value if isinstance(value, str) else _scalar_text(value)
+            problems.extend(locate(found, env_file, document.positions))
+    values.update(overrides)
+    return DeployVariables(values, env_name, env_file), problems
+
+
+def _scalar_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def substitute(
+    data: Any, variables: DeployVariables | None, path: tuple[str | int, ...] = ()
+) -> tuple[Any, list[Diagnostic]]:
+    """Fill ``${name}`` in every string. With no variables at all (validate without --env),
+    strings are left as they are and only malformed references are reported."""
+    problems: list[Diagnostic] = []
+    if isinstance(data, dict):
+        result = {}
+        for key, value in data.items():
+            result[key], found = substitute(value, variables, (*path, key))
+            problems.extend(found)
+        return result, problems
+    if isinstance(data, list):
+        items = []
+        for index, value in enumerate(data):
+            item, found = substitute(value, variables, (*path, index))
+            items.append(item)
+            problems.extend(found)
+        return items, problems
+    if not isinstance(data, str) or "$" not in data:
+        return data, problems
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "$${":
+            return "${" if variables is not None else match.group(0)
+        name = match.group(1)
+        if not _NAME.fullmatch(name):
+            problems.append(
+                problem(
+                    "deploy-variable-syntax",
+                    path,
+                    f'"${{{name}}}" is not a deploy variable: use ${{name}}',
+                )
+            )
+            return match.group(0)
+        if variables is None:
+            return match.group(0)
+        if name not in variables.values:
+            problems.append(
+                problem(
+                    "deploy-variable-missing",
+                    path,
+                    f'deploy variable "{name}" is not set: {variables.hint(name)}',
+                )
+            )
+            return match.group(0)
+        return variables.values[name]
+
+    return _TOKEN.sub(replace, data), problems
+
+
+def is_unresolved(value: object) -> bool:
+    """A string still holding ``${...}`` (validate without --env): value checks skip it."""
+    return isinstance(value, str) and UNRESOLVED_MARK in value
