@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 source scripts/venv.sh
 echo "== ruff"; ruff check . && ruff format --check .
 echo "== mypy"; mypy
+echo "== infra"; bash scripts/check-infra.sh
 echo "== pytest"; pytest "$@"
