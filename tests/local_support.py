@@ -234,13 +234,83 @@ def score_pipeline(*, score_param: str = "0.9", sleep: float = 0.0) -> str:
     return definition([score, gate], parameters)
 
 
-def seed_score_store(state_dir: Path, tmp: Path) -> None:
-    """Put the bundle and the input where score_pipeline's defaults point."""
+PREP_SCRIPT = """
+import os
+root = os.environ.get("SMPIPE_CONTAINER_ROOT", "/")
+with open(os.path.join(root, "opt/ml/processing/prepared/prepared.txt"), "w") as f:
+    f.write("prepared")
+print("prepared")
+"""
+
+# Waits until its partner has started too: succeeds only if both run at the same time.
+RENDEZVOUS_SCRIPT = """
+import os, sys, time
+me, partner = sys.argv[1], sys.argv[2]
+shared = os.environ["RENDEZVOUS_DIR"]
+open(os.path.join(shared, me), "w").close()
+for _ in range(400):
+    if os.path.exists(os.path.join(shared, partner)):
+        print(me, "met", partner)
+        sys.exit(0)
+    time.sleep(0.05)
+sys.exit(me + " never met " + partner)
+"""
+
+
+def chain_pipeline() -> str:
+    """Prep (no cache) -> Score (DependsOn Prep, reads InputUri): the retry case."""
+    prep = processing_step(
+        "Prep", "prep.py", outputs=[("prepared", "/opt/ml/processing/prepared")], cache=False
+    )
+    score = processing_step(
+        "Score",
+        "score.py",
+        inputs=[("data", {"Get": "Parameters.InputUri"}, "/opt/ml/processing/input/data")],
+        outputs=[("report", "/opt/ml/processing/report")],
+        arguments=["--score", "0.7"],
+        depends_on=["Prep"],
+        cache=False,
+    )
+    parameters = [
+        {"Name": "CodeBundleUri", "Type": "String", "DefaultValue": f"{BUCKET}/code/bundle.tar.gz"},
+        {"Name": "InputUri", "Type": "String", "DefaultValue": f"{BUCKET}/data/input.csv"},
+    ]
+    return definition([prep, score], parameters)
+
+
+def parallel_pipeline(shared_dir: Path) -> str:
+    """Left and Right must run at once; After DependsOn both."""
+    steps = []
+    for me, partner in (("Left", "Right"), ("Right", "Left")):
+        step = processing_step("" + me, "rendezvous.py", arguments=[me, partner], cache=False)
+        step["Arguments"]["Environment"] = {"RENDEZVOUS_DIR": str(shared_dir)}
+        steps.append(step)
+    steps.append(
+        processing_step(
+            "After",
+            "prep.py",
+            outputs=[("prepared", "/opt/ml/processing/prepared")],
+            cache=False,
+            depends_on=["Left", "Right"],
+        )
+    )
+    parameters = [
+        {"Name": "CodeBundleUri", "Type": "String", "DefaultValue": f"{BUCKET}/code/bundle.tar.gz"},
+    ]
+    return definition(steps, parameters)
+
+
+def seed_all(state_dir: Path, tmp: Path, input_text: str = "a,b\n1,2\n") -> Path:
+    """A bundle with every test script, and the input; returns the input's local copy."""
     from pipeline.local.store import ObjectStore
 
     store = ObjectStore(state_dir / "s3")
-    bundle = make_bundle(tmp / "bundle.tar.gz", {"score.py": SCORE_SCRIPT})
+    bundle = make_bundle(
+        tmp / "bundle.tar.gz",
+        {"score.py": SCORE_SCRIPT, "prep.py": PREP_SCRIPT, "rendezvous.py": RENDEZVOUS_SCRIPT},
+    )
     store.put_file(bundle, f"{BUCKET}/code/bundle.tar.gz")
     data = tmp / "input.csv"
-    data.write_text("a,b\n1,2\n")
+    data.write_text(input_text)
     store.put_file(data, f"{BUCKET}/data/input.csv")
+    return data

@@ -135,7 +135,7 @@ def dependencies(definition: Definition, step: StepDef) -> set[str]:
     found |= set(step.depends_on)
     if step.parent:
         found.add(step.parent)
-    return found - {step.name}
+    return found
 
 
 def _check(definition: Definition) -> None:
