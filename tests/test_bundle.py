@@ -1,0 +1,123 @@
+"""The code bundle: reproducible bytes, named by the commit, marked when dirty; and the
+engine's refusal to unpack an unsafe one."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+from local_support import BUCKET, make_bundle, score_pipeline, seed_all
+
+from pipeline.bundle import build_bundle, bundle_bytes, code_version
+from pipeline.local.backend import LocalBackend
+
+SMPIPE = [sys.executable, "-c", "from pipeline.cli import main; main()"]
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    code = tmp_path / "repo" / "pipeline" / "code"
+    code.mkdir(parents=True)
+    (code / "preprocess.py").write_text("print('pre')\n")
+    (code / "evaluate.py").write_text("print('eval')\n")
+    (code / "lib").mkdir()
+    (code / "lib" / "util.py").write_text("X = 1\n")
+    git(tmp_path / "repo", "init", "-q")
+    git(tmp_path / "repo", "add", ".")
+    git(tmp_path / "repo", "commit", "-q", "-m", "code")
+    return tmp_path / "repo"
+
+
+def test_same_tree_gives_the_same_bytes(repo: Path) -> None:
+    code = repo / "pipeline" / "code"
+    first, names = bundle_bytes(code)
+    for path in code.rglob("*.py"):
+        os.utime(path, (1_000_000, 1_000_000))
+    (code / "__pycache__").mkdir()
+    (code / "__pycache__" / "preprocess.cpython-311.pyc").write_bytes(b"junk")
+    (code / "lib" / "util.pyc").write_bytes(b"junk")
+    second, _ = bundle_bytes(code)
+    assert first == second
+    assert names == ("evaluate.py", "lib/util.py", "preprocess.py")
+
+
+def test_entries_are_normalised(repo: Path) -> None:
+    data, _ = bundle_bytes(repo / "pipeline" / "code")
+    assert data[4:8] == b"\0\0\0\0"  # gzip header time
+    assert not data[3] & 0x08  # no file name in the gzip header
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        members = tar.getmembers()
+    assert [m.name for m in members] == sorted(m.name for m in members)
+    assert {(m.mtime, m.uid, m.gid, m.uname, m.gname) for m in members} == {(0, 0, 0, "", "")}
+
+
+def test_named_by_commit_and_marked_when_dirty(repo: Path, tmp_path: Path) -> None:
+    code = repo / "pipeline" / "code"
+    sha = git(repo, "rev-parse", "HEAD")
+    clean = build_bundle(code, tmp_path / "out")
+    assert clean.version == sha
+    assert clean.path == tmp_path / "out" / sha / "pipeline_code.tar.gz"
+    assert clean.uri("bucket") == f"s3://bucket/pipeline/code/{sha}/pipeline_code.tar.gz"
+    (code / "preprocess.py").write_text("print('changed')\n")
+    dirty = build_bundle(code, tmp_path / "out")
+    assert dirty.version == f"{sha}-dirty-{dirty.sha256[:8]}"
+    assert dirty.sha256 != clean.sha256
+    (code / "preprocess.py").write_text("print('pre')\n")
+    (code / "__pycache__").mkdir()
+    (code / "__pycache__" / "x.pyc").write_bytes(b"junk")  # untracked caches are not "dirty"
+    assert build_bundle(code, tmp_path / "out").version == sha
+
+
+def test_outside_git_the_digest_names_it(tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "a.py").write_text("a = 1\n")
+    assert code_version(code, "ab" * 32).startswith("nogit-abab")
+
+
+def test_bundle_command_prints_the_uri_and_seeds_the_local_store(repo: Path) -> None:
+    sha = git(repo, "rev-parse", "HEAD")
+    env = {**os.environ, "SMPIPE_STATE_DIR": str(repo / ".smpipe")}
+    result = subprocess.run(
+        [*SMPIPE, "bundle", "--bucket", "my-bucket", "-q", "--local-store"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    uri = f"s3://my-bucket/pipeline/code/{sha}/pipeline_code.tar.gz"
+    assert result.stdout.strip() == uri, result.stderr
+    stored = repo / ".smpipe" / "s3" / "my-bucket" / "pipeline" / "code" / sha
+    built = repo / "build" / "bundle" / sha / "pipeline_code.tar.gz"
+    assert (stored / "pipeline_code.tar.gz").read_bytes() == built.read_bytes()
+
+
+@pytest.mark.parametrize("member", ["../escape.py", "/abs/evil.py"])
+def test_the_engine_refuses_an_unsafe_bundle(tmp_path: Path, member: str) -> None:
+    state = tmp_path / "state"
+    seed_all(state, tmp_path)
+    evil = make_bundle(tmp_path / "evil.tar.gz", {"score.py": "print(1)", member: "x"})
+    backend = LocalBackend(state)
+    backend.home.store.put_file(evil, f"{BUCKET}/code/evil.tar.gz")
+    backend.upsert("toy", score_pipeline(), "role", None)
+    arn = backend.start("toy", {"CodeBundleUri": f"{BUCKET}/code/evil.tar.gz"})
+    assert backend.wait(arn, timeout=60)
+    step = backend.list_steps(arn)[0]
+    assert step.status == "Failed"
+    assert "unsafe path" in (step.failure_reason or "")
+    assert not (tmp_path / "escape.py").exists()
