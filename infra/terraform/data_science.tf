@@ -58,7 +58,7 @@ data "aws_iam_policy_document" "data_science" {
   statement {
     sid     = "ReadPipelineJobLogs"
     effect  = "Allow"
-    actions = ["logs:DescribeLogStreams", "logs:GetLogEvents"]
+    actions = ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"]
     resources = [
       "${local.logs_arn}:log-group:/aws/sagemaker/ProcessingJobs:*",
       "${local.logs_arn}:log-group:/aws/sagemaker/TrainingJobs:*",
