@@ -35,7 +35,7 @@ def check_definition(
             (
                 "definition-schema",
                 _SPEC_PATH,
-                f"the compiled definition is invalid at {where or 'top level'}: {error.message}",
+                f"the compiled definition is invalid at {where or 'top level'}: {_short(error.message)}",
             )
         )
     size = len(text.encode("utf-8"))
@@ -50,3 +50,8 @@ def check_definition(
             )
         )
     return found
+
+
+def _short(message: str, limit: int = 160) -> str:
+    """jsonschema quotes the whole offending value; keep messages to a line."""
+    return message if len(message) <= limit else message[: limit - 3] + "..."

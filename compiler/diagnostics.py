@@ -25,6 +25,8 @@ class Diagnostic:
     rule: str
     message: str
     path: tuple[PathElement, ...] = ()
+    # True when the problem is the key itself (unknown, duplicate), not its value.
+    at_key: bool = False
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -37,16 +39,18 @@ class Diagnostic:
         }
 
 
-def problem(rule: str, path: Sequence[PathElement], message: str) -> Diagnostic:
+def problem(
+    rule: str, path: Sequence[PathElement], message: str, *, at_key: bool = False
+) -> Diagnostic:
     """A diagnostic not yet positioned (rules call this; :func:`locate` fills the place)."""
-    return Diagnostic(file="", line=0, col=0, rule=rule, message=message, path=tuple(path))
+    return Diagnostic("", 0, 0, rule, message, tuple(path), at_key)
 
 
 def locate(diagnostics: Iterable[Diagnostic], file: str, positions: Positions) -> list[Diagnostic]:
     """Give each diagnostic the position of the deepest known node on its path."""
     placed = []
     for diagnostic in diagnostics:
-        line, col = positions.find(diagnostic.path)
+        line, col = positions.find(diagnostic.path, key=diagnostic.at_key)
         placed.append(replace(diagnostic, file=file, line=line, col=col))
     return sorted(set(placed))
 

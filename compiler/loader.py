@@ -33,11 +33,11 @@ class Positions:
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
 
-    def find(self, path: Sequence[str | int]) -> tuple[int, int]:
-        """The position of the deepest existing prefix of ``path``; unknown keys at the end
-        of a path (a missing or an extra key) point at the key itself or at its parent."""
+    def find(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int, int]:
+        """The position of the value at ``path`` (of its key with ``key=True``), else of the
+        deepest existing prefix: a missing key points at the mapping that lacks it."""
         path = tuple(path)
-        if path in self.keys:
+        if key and path in self.keys:
             return self.keys[path]
         for end in range(len(path), -1, -1):
             prefix = path[:end]
@@ -122,7 +122,10 @@ def load_text(text: str, file: str) -> LoadedDocument:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = " ".join(part for part in (error.context, error.problem) if part)
+        message = error.problem or "malformed document"
+        if error.context and error.context_mark is not None:
+            start = error.context_mark
+            message += f" ({error.context} that starts at line {start.line + 1}, column {start.column + 1})"
         problems.append(LoadProblem(line, col, "yaml-syntax", f"invalid YAML: {message}"))
         return LoadedDocument(file, text, None, positions, problems)
     except yaml.YAMLError as error:  # e.g. a second document, an unknown tag without marks

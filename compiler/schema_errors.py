@@ -91,12 +91,14 @@ def translate(error: ValidationError, data: Any, model: type[BaseModel]) -> list
 def _one(detail: ErrorDetails, data: Any, model: type[BaseModel]) -> Diagnostic:
     kind = detail["type"]
     path = data_path(data, tuple(detail["loc"]))
+    if kind in ("union_tag_invalid", "union_tag_not_found") and path and path[0] == "steps":
+        path = (*path, "type")
     where = _subject(data, path)
     key = path[-1] if path else ""
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, data, path)
         hint = did_you_mean(str(key), allowed) if allowed else ""
-        return problem("schema", path, f'unknown key "{key}" in {where}{hint}')
+        return problem("schema", path, f'unknown key "{key}" in {where}{hint}', at_key=True)
     if kind == "missing":
         return problem("schema", path, f'{where} is missing the required key "{key}"')
     if kind in _TYPE_WORDS:

@@ -27,10 +27,12 @@ class DeployVariables:
     values: dict[str, str]
     env_name: str | None
     env_file: str | None
+    # Set in the environment file but with an unusable value (already reported there).
+    invalid: frozenset[str] = frozenset()
 
     def hint(self, name: str) -> str:
         where = f"add it to {self.env_file}" if self.env_file else "pass --env NAME"
-        return f"{where} or pass --var {name}=VALUE"
+        return f"{where} or --var {name}=VALUE"
 
 
 def parse_var_options(options: Sequence[str]) -> dict[str, str]:
@@ -52,6 +54,7 @@ def load_deploy_variables(
 ) -> tuple[DeployVariables, list[Diagnostic]]:
     """Read ``spec/env/<env>.yaml`` (next to the spec) and apply ``--var`` overrides."""
     values: dict[str, str] = {}
+    invalid: set[str] = set()
     problems: list[Diagnostic] = []
     env_file = None
     if env_name is not None:
@@ -81,6 +84,7 @@ def load_deploy_variables(
                 if not isinstance(key, str) or not _NAME.fullmatch(key):
                     found.append(problem("env-file", (key,), f'"{key}" is not a variable name'))
                 elif isinstance(value, (dict, list)) or value is None:
+                    invalid.add(key)
                     found.append(
                         problem(
                             "env-file", (key,), f'variable "{key}" must be a string or a number'
@@ -90,7 +94,9 @@ def load_deploy_variables(
                     values[key] = value if isinstance(value, str) else _scalar_text(value)
             problems.extend(locate(found, env_file, document.positions))
     values.update(overrides)
-    return DeployVariables(values, env_name, env_file), problems
+    return DeployVariables(
+        values, env_name, env_file, frozenset(invalid - set(overrides))
+    ), problems
 
 
 def _scalar_text(value: object) -> str:
@@ -141,7 +147,7 @@ def substitute(
                 )
             )
             return match.group(0)
-        if variables is None:
+        if variables is None or name in variables.invalid:
             return match.group(0)
         if name not in variables.values:
             problems.append(

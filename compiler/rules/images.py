@@ -34,7 +34,7 @@ def image_unknown(ctx: SpecContext) -> Iterator[Diagnostic]:
             yield problem(
                 "image-unknown",
                 ("images", key, "version"),
-                f'{image.framework} has no version "{image.version}"{did_you_mean(image.version, entry["versions"])}',
+                f'{image.framework} has no version "{image.version}" (known: {", ".join(entry["versions"])})',
             )
 
 

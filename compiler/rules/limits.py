@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from compiler.diagnostics import Diagnostic, problem
-from compiler.model import ProcessingStep, RegisterStep, TrainingStep
+from compiler.model import ProcessingStep, RegisterStep, Resources, TrainingStep
 from compiler.rules.context import SpecContext
 from compiler.rules.registry import rule
 from compiler.sagemaker_data import check_name, limits
@@ -55,7 +56,10 @@ def name_invalid(ctx: SpecContext) -> Iterator[Diagnostic]:
             continue
         why = check_name(kind, value)
         if why:
-            yield problem("name-invalid", path, f'{label} "{value}" {why}')
+            # Parameters are keyed by name: point at the key, not at its mapping.
+            yield problem(
+                "name-invalid", path, f'{label} "{value}" {why}', at_key=path[0] == "parameters"
+            )
     if ctx.spec.pipeline.description is not None:
         why = check_name("pipeline_description", ctx.spec.pipeline.description)
         if why:
@@ -94,55 +98,54 @@ def s3_uri_invalid(ctx: SpecContext) -> Iterator[Diagnostic]:
         )
 
 
+def _job_setting(ctx: SpecContext, index: int, step: Resources, field: str) -> tuple[Any, PathT]:
+    """A step's own setting, or the default it inherits, with where it is written."""
+    own = getattr(step, field)
+    if own is not None:
+        return own, ("steps", index, field)
+    return getattr(ctx.spec.defaults, field), ("defaults", field)
+
+
+def _deduplicated(found: Iterator[Diagnostic]) -> Iterator[Diagnostic]:
+    """A default shared by several steps is one problem, reported once where it is written."""
+    seen: set[PathT] = set()
+    for diagnostic in found:
+        if diagnostic.path not in seen:
+            seen.add(diagnostic.path)
+            yield diagnostic
+
+
 @rule(
     "instance-type-unknown",
     "limits",
     "An instance type SageMaker does not offer for that kind of job.",
 )
 def instance_type_unknown(ctx: SpecContext) -> Iterator[Diagnostic]:
+    return _deduplicated(_instance_types(ctx))
+
+
+def _instance_types(ctx: SpecContext) -> Iterator[Diagnostic]:
     table = limits()
-    defaults = ctx.spec.defaults
     for index, step in enumerate(ctx.spec.steps):
         checks: list[tuple[str, PathT, str]] = []
-        if isinstance(step, ProcessingStep):
-            checks.append(
-                (
-                    "processing_instance_type",
-                    ("steps", index, "instance_type"),
-                    step.instance_type or defaults.instance_type,
-                )
-            )
-        elif isinstance(step, TrainingStep):
-            checks.append(
-                (
-                    "training_instance_type",
-                    ("steps", index, "instance_type"),
-                    step.instance_type or defaults.instance_type,
-                )
-            )
+        if isinstance(step, (ProcessingStep, TrainingStep)):
+            value, path = _job_setting(ctx, index, step, "instance_type")
+            kind = "processing" if isinstance(step, ProcessingStep) else "training"
+            checks.append((kind, path, value))
         elif isinstance(step, RegisterStep):
-            checks += [
-                ("inference_instance_type", ("steps", index, "inference_instances", i), t)
-                for i, t in enumerate(step.inference_instances)
-            ]
-            checks += [
-                ("transform_instance_type", ("steps", index, "transform_instances", i), t)
-                for i, t in enumerate(step.transform_instances)
-            ]
+            for field, kind in (
+                ("inference_instances", "inference"),
+                ("transform_instances", "transform"),
+            ):
+                for position, value in enumerate(getattr(step, field)):
+                    checks.append((kind, ("steps", index, field, position), value))
         for kind, path, value in checks:
-            if is_unresolved(value) or value in table[kind]["enum"]:
-                continue
-            where = (
-                path
-                if getattr(step, "instance_type", "x") is not None or "instances" in path
-                else ("defaults", "instance_type")
-            )
-            job = kind.replace("_instance_type", "")
-            yield problem(
-                "instance-type-unknown",
-                where,
-                f'"{value}" is not a SageMaker {job} instance type (step "{step.name}")',
-            )
+            if not is_unresolved(value) and value not in table[f"{kind}_instance_type"]["enum"]:
+                yield problem(
+                    "instance-type-unknown",
+                    path,
+                    f'"{value}" is not a SageMaker {kind} instance type',
+                )
 
 
 @rule(
@@ -151,60 +154,55 @@ def instance_type_unknown(ctx: SpecContext) -> Iterator[Diagnostic]:
     "A count, size, duration or string length is outside SageMaker's limits.",
 )
 def value_out_of_range(ctx: SpecContext) -> Iterator[Diagnostic]:
+    return _deduplicated(_out_of_range(ctx))
+
+
+def _out_of_range(ctx: SpecContext) -> Iterator[Diagnostic]:
     table = limits()
 
     def outside(kind: str, value: int) -> str | None:
         low, high = table[kind].get("min"), table[kind].get("max")
-        if low is not None and value < low:
+        low = max(low or 0, 1)  # a job needs at least one instance and one GB
+        if value < low:
             return f"at least {low}"
         if high is not None and value > high:
             return f"at most {high}"
         return None
 
-    defaults = ctx.spec.defaults
     for index, step in enumerate(ctx.spec.steps):
         if not isinstance(step, (ProcessingStep, TrainingStep)):
             continue
         job = "processing" if isinstance(step, ProcessingStep) else "training"
-        for field, kind in (
-            ("instance_count", f"{job}_instance_count"),
-            ("volume_size_gb", f"{job}_volume_size_gb"),
-        ):
-            own = getattr(step, field)
-            value = own if own is not None else getattr(defaults, field)
-            bound = outside(kind, value)
-            if field == "volume_size_gb" and value < 1:
-                bound = "at least 1"
+        for field in ("instance_count", "volume_size_gb"):
+            value, path = _job_setting(ctx, index, step, field)
+            bound = outside(f"{job}_{field}", value)
             if bound:
-                path = ("steps", index, field) if own is not None else ("defaults", field)
                 yield problem(
-                    "value-out-of-range",
-                    path,
-                    f'{field} {value} of step "{step.name}" must be {bound}',
+                    "value-out-of-range", path, f"{field} {value} must be {bound} for a {job} job"
                 )
         if isinstance(step, TrainingStep):
-            runtime = step.stopping_condition.max_runtime_seconds
-            if runtime < 1:
+            if step.stopping_condition.max_runtime_seconds < 1:
                 yield problem(
                     "value-out-of-range",
                     ("steps", index, "stopping_condition", "max_runtime_seconds"),
                     "max_runtime_seconds must be at least 1",
                 )
-            for key, value in step.hyperparameters.items():
-                text = str(value)
-                if len(text) > table["hyperparameter_value"]["max"]:
+            maximum = table["hyperparameter_value"]["max"]
+            for key, hyperparameter in step.hyperparameters.items():
+                if len(str(hyperparameter)) > maximum:
                     yield problem(
                         "value-out-of-range",
                         ("steps", index, "hyperparameters", key),
-                        f'hyperparameter "{key}" is {len(text)} characters; SageMaker allows {table["hyperparameter_value"]["max"]}',
+                        f'hyperparameter "{key}" is {len(str(hyperparameter))} characters; SageMaker allows {maximum}',
                     )
         if isinstance(step, ProcessingStep):
+            maximum = table["container_argument"]["max"]
             for position, argument in enumerate(step.arguments):
-                if isinstance(argument, str) and len(argument) > table["container_argument"]["max"]:
+                if isinstance(argument, str) and len(argument) > maximum:
                     yield problem(
                         "value-out-of-range",
                         ("steps", index, "arguments", position),
-                        f"argument is {len(argument)} characters; SageMaker allows {table['container_argument']['max']}",
+                        f"argument is {len(argument)} characters; SageMaker allows {maximum}",
                     )
 
 

@@ -54,6 +54,7 @@ def param_unused(ctx: SpecContext) -> Iterator[Diagnostic]:
                 "param-unused",
                 ("parameters", name),
                 f'parameter "{name}" is declared but never used',
+                at_key=True,
             )
 
 
@@ -210,46 +211,83 @@ def name_duplicate(ctx: SpecContext) -> Iterator[Diagnostic]:
     "Steps depend on each other in a cycle (data references, depends_on, branches).",
 )
 def step_cycle(ctx: SpecContext) -> Iterator[Diagnostic]:
-    graph: dict[str, list[str]] = {}
-    for step in ctx.spec.steps:
-        graph.setdefault(step.name, [])
-        graph[step.name].extend(t for t in ctx.dependencies(step) if t in ctx.steps)
+    graph = _dependency_graph(ctx)
+    for component in _cycles(graph):
+        first = min(component, key=lambda n: ctx.steps[n][0])
+        path = _cycle_path(graph, first, component)
+        yield problem(
+            "step-cycle",
+            ("steps", ctx.steps[first][0], "name"),
+            "steps depend on each other in a cycle: "
+            + " -> ".join(path)
+            + " (each waits for the next)",
+        )
+
+
+def _dependency_graph(ctx: SpecContext) -> dict[str, list[str]]:
+    """Step -> the steps it waits for. A duplicate name is left to step-duplicate-name."""
+    graph: dict[str, list[str]] = {name: [] for name in ctx.steps}
+    for name, (_, step) in ctx.steps.items():
+        graph[name].extend(t for t in ctx.dependencies(step) if t in ctx.steps)
     for name, owners in ctx.branch_owner().items():
-        if name in ctx.steps:
+        if name in graph:
             graph[name].extend(owner.name for owner, _, _ in owners)
-    reported: set[frozenset[str]] = set()
-    state: dict[str, int] = {}  # 1 visiting, 2 done
+    return graph
+
+
+def _cycles(graph: dict[str, list[str]]) -> list[set[str]]:
+    """Strongly connected components that hold a cycle (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
     stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[set[str]] = []
 
-    def visit(node: str) -> Iterator[list[str]]:
-        state[node] = 1
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
         stack.append(node)
-        for nxt in graph.get(node, []):
-            if state.get(nxt) == 1:
-                yield [*stack[stack.index(nxt) :], nxt]
-            elif nxt not in state:
-                yield from visit(nxt)
-        stack.pop()
-        state[node] = 2
+        on_stack.add(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                connect(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = set()
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.add(member)
+                if member == node:
+                    break
+            if len(component) > 1 or node in graph[node]:
+                found.append(component)
 
-    for step in ctx.spec.steps:
-        if step.name in state:
-            continue
-        for cycle in visit(step.name):
-            members = frozenset(cycle)
-            if members in reported:
-                continue
-            reported.add(members)
-            first = min(cycle[:-1], key=lambda n: ctx.steps[n][0])
-            start = cycle.index(first)
-            ordered = cycle[start:-1] + cycle[:start] + [first]
-            yield problem(
-                "step-cycle",
-                ("steps", ctx.steps[first][0], "name"),
-                "steps depend on each other in a cycle: "
-                + " -> ".join(ordered)
-                + " (each waits for the next)",
-            )
+    for node in graph:
+        if node not in index:
+            connect(node)
+    return found
+
+
+def _cycle_path(graph: dict[str, list[str]], start: str, component: set[str]) -> list[str]:
+    """A shortest walk from ``start`` back to itself inside its component (BFS)."""
+    previous: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for nxt in graph[node]:
+                if nxt == start:
+                    walk = [node]
+                    while walk[-1] != start:
+                        walk.append(previous[walk[-1]])
+                    return [start, *reversed(walk[:-1]), start]
+                if nxt in component and nxt not in previous:
+                    previous[nxt] = node
+                    following.append(nxt)
+        frontier = following
+    return [start, start]
 
 
 @rule("image-undefined", "images", "A step's image names no entry of `images`.")

@@ -1,0 +1,44 @@
+"""Options shared by the compile-side commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def deploy_variable_options(function: F) -> F:
+    """``--env NAME`` and ``--var KEY=VALUE`` (repeatable; wins over the env file)."""
+    function = click.option(
+        "--var",
+        "var_options",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Set a deploy variable (repeatable); wins over the environment file.",
+    )(function)
+    function = click.option(
+        "--env",
+        "env",
+        metavar="NAME",
+        help="Deploy variables from spec/env/NAME.yaml next to the spec (e.g. dev).",
+    )(function)
+    return function
+
+
+def format_option(function: F) -> F:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="Diagnostics as text (file:line:col with a caret) or JSON.",
+    )(function)
+
+
+def spec_path_argument(name: str = "spec", *, nargs: int = 1) -> Callable[[F], F]:
+    # exists=False: a missing file is reported as a positioned diagnostic, not a usage error.
+    return click.argument(name, nargs=nargs, type=click.Path(dir_okay=True, path_type=str))
