@@ -1,0 +1,200 @@
+"""SageMaker API responses (PascalCase dicts) as the backend's dataclasses.
+
+Pure functions: the backend serialises the SDK's objects to the API's shapes first, so the
+same code reads live responses, recorded ones and the SDK's, and is tested without AWS.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pipeline.backend import ExecutionSummary, ModelPackage, StepRecord
+
+# Metadata key of ListPipelineExecutionSteps -> the step type a definition would name.
+METADATA_STEP_TYPES = {
+    "ProcessingJob": "Processing",
+    "TrainingJob": "Training",
+    "TransformJob": "Transform",
+    "TuningJob": "Tuning",
+    "Model": "Model",
+    "RegisterModel": "RegisterModel",
+    "Condition": "Condition",
+    "Callback": "Callback",
+    "Lambda": "Lambda",
+    "EMR": "EMR",
+    "QualityCheck": "QualityCheck",
+    "ClarifyCheck": "ClarifyCheck",
+    "Fail": "Fail",
+    "AutoMLJob": "AutoML",
+}
+
+# Where a job step's container logs go: (ARN marker, CloudWatch log group).
+JOB_LOG_GROUPS = {
+    "ProcessingJob": ("processing-job/", "/aws/sagemaker/ProcessingJobs"),
+    "TrainingJob": ("training-job/", "/aws/sagemaker/TrainingJobs"),
+    "TransformJob": ("transform-job/", "/aws/sagemaker/TransformJobs"),
+}
+
+
+def pipeline_name_of(arn: str) -> str:
+    """``arn:...:pipeline/NAME/execution/ID`` -> ``NAME``."""
+    parts = arn.split(":pipeline/", 1)
+    return parts[1].split("/", 1)[0] if len(parts) == 2 else ""
+
+
+def execution_summary(item: Mapping[str, Any]) -> ExecutionSummary:
+    """From DescribePipelineExecution (or a ListPipelineExecutions summary)."""
+    arn = str(item.get("PipelineExecutionArn", ""))
+    return ExecutionSummary(
+        arn=arn,
+        pipeline_name=pipeline_name_of(str(item.get("PipelineArn") or arn)),
+        status=str(item.get("PipelineExecutionStatus", "")),
+        started=_time(item.get("CreationTime") or item.get("StartTime")),
+        ended=_ended(item),
+        description=item.get("PipelineExecutionDescription") or None,
+        failure_reason=item.get("FailureReason")
+        or item.get("PipelineExecutionFailureReason")
+        or None,
+        display_name=item.get("PipelineExecutionDisplayName") or None,
+    )
+
+
+def _ended(item: Mapping[str, Any]) -> datetime | None:
+    # DescribePipelineExecution has no end time: a terminal execution ended when last modified.
+    if item.get("PipelineExecutionStatus") in {"Succeeded", "Failed", "Stopped"}:
+        return _time(item.get("LastModifiedTime"))
+    return None
+
+
+def step_types(definition: str) -> dict[str, str]:
+    """Step name -> Type from a pipeline definition, the condition branches included."""
+    try:
+        document = json.loads(definition)
+    except ValueError:
+        return {}
+    found: dict[str, str] = {}
+
+    def visit(steps: Any) -> None:
+        for step in steps if isinstance(steps, list) else []:
+            if not isinstance(step, dict):
+                continue
+            found[str(step.get("Name"))] = str(step.get("Type"))
+            arguments = step.get("Arguments")
+            if isinstance(arguments, dict):
+                visit(arguments.get("IfSteps"))
+                visit(arguments.get("ElseSteps"))
+
+    visit(document.get("Steps") if isinstance(document, dict) else None)
+    return found
+
+
+def step_record(item: Mapping[str, Any], types: Mapping[str, str]) -> StepRecord:
+    """From one ListPipelineExecutionSteps item; ``types`` comes from ``step_types``."""
+    name = str(item.get("StepName", ""))
+    metadata_in = item.get("Metadata") or {}
+    metadata = step_metadata(metadata_in)
+    kind = types.get(name) or next(
+        (METADATA_STEP_TYPES[key] for key in metadata_in if key in METADATA_STEP_TYPES), ""
+    )
+    cache = item.get("CacheHitResult") or {}
+    return StepRecord(
+        name=name,
+        type=kind,
+        status=str(item.get("StepStatus", "")),
+        started=_time(item.get("StartTime")),
+        ended=_time(item.get("EndTime")),
+        failure_reason=item.get("FailureReason") or None,
+        cache_source_execution=cache.get("SourcePipelineExecutionArn") or None,
+        attempt=int(item.get("AttemptCount") or 1),
+        metadata=metadata,
+    )
+
+
+def step_metadata(metadata: Mapping[str, Any]) -> dict[str, str]:
+    """The step's job ARN, model package ARN, condition outcome and log location, flat."""
+    flat: dict[str, str] = {}
+    for key, (marker, group) in JOB_LOG_GROUPS.items():
+        arn = (metadata.get(key) or {}).get("Arn")
+        if arn:
+            flat[f"{key}Arn"] = str(arn)
+            job_name = str(arn).split(marker, 1)[-1]
+            flat["JobName"] = job_name
+            flat["LogGroup"] = group
+            # Streams are <job name>/algo-<n>-<epoch>; one per instance.
+            flat["LogStreamPrefix"] = f"{job_name}/algo-1-"
+    if (metadata.get("RegisterModel") or {}).get("Arn"):
+        flat["ModelPackageArn"] = str(metadata["RegisterModel"]["Arn"])
+    if (metadata.get("Model") or {}).get("Arn"):
+        flat["ModelArn"] = str(metadata["Model"]["Arn"])
+    outcome = (metadata.get("Condition") or {}).get("Outcome")
+    if outcome is not None:
+        flat["Outcome"] = str(outcome)
+    message = (metadata.get("Fail") or {}).get("ErrorMessage")
+    if message:
+        flat["ErrorMessage"] = str(message)
+    return flat
+
+
+def model_package(
+    item: Mapping[str, Any], metrics: Mapping[str, float] | None = None
+) -> ModelPackage:
+    """From DescribeModelPackage; ``metrics`` are read separately from the statistics file."""
+    containers = (item.get("InferenceSpecification") or {}).get("Containers") or [{}]
+    first = containers[0] if isinstance(containers[0], dict) else {}
+    arn = str(item.get("ModelPackageArn", ""))
+    return ModelPackage(
+        arn=arn,
+        group=str(item.get("ModelPackageGroupName") or _group_of(arn)),
+        version=int(item.get("ModelPackageVersion") or 0),
+        approval_status=str(item.get("ModelApprovalStatus", "")),
+        created=_time(item.get("CreationTime")),
+        description=item.get("ModelPackageDescription") or None,
+        approval_description=item.get("ApprovalDescription") or None,
+        model_data_url=first.get("ModelDataUrl") or None,
+        image=first.get("Image") or None,
+        metrics=dict(metrics or {}),
+        source_execution=(item.get("MetadataProperties") or {}).get("GeneratedBy") or None,
+    )
+
+
+def statistics_uri(item: Mapping[str, Any]) -> str | None:
+    """The model-quality statistics file a package points at (our evaluation.json)."""
+    statistics = ((item.get("ModelMetrics") or {}).get("ModelQuality") or {}).get("Statistics")
+    uri = (statistics or {}).get("S3Uri")
+    return str(uri) if uri else None
+
+
+def metrics_from_report(document: Any) -> dict[str, float]:
+    """``{"metrics": {"accuracy": 0.81}}`` (ours) or SageMaker's ``{"..._metrics":
+    {"accuracy": {"value": 0.81}}}`` -> ``{"accuracy": 0.81}``."""
+    found: dict[str, float] = {}
+    if not isinstance(document, dict):
+        return found
+    for key, section in document.items():
+        if not (key == "metrics" or key.endswith("_metrics")) or not isinstance(section, dict):
+            continue
+        for name, value in section.items():
+            if isinstance(value, dict):
+                value = value.get("value")
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                found[str(name)] = float(value)
+    return found
+
+
+def _group_of(arn: str) -> str:
+    parts = arn.split(":model-package/", 1)
+    return parts[1].split("/", 1)[0] if len(parts) == 2 else ""
+
+
+def _time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None
