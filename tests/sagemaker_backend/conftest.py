@@ -11,10 +11,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
 from sagemaker_support import REGION, boto_client
 
 CLEARED = (

@@ -177,7 +177,9 @@ def test_registry_lists_versions_with_metrics_and_approves_and_rejects(
 
 def test_an_unknown_approval_status_is_refused(aws_env: dict[str, str]) -> None:
     with pytest.raises(UsageError, match="approval status 'Aproved' is not one of"):
-        SageMakerBackend().set_approval("arn:aws:sagemaker:eu-west-1:1:model-package/g/1", "Aproved")
+        SageMakerBackend().set_approval(
+            "arn:aws:sagemaker:eu-west-1:1:model-package/g/1", "Aproved"
+        )
 
 
 def test_an_unknown_model_package_is_one_clear_line(aws_env: dict[str, str]) -> None:
