@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from compiler.model import ConditionStep, FailStep, RegisterStep, Spec, Step
+from compiler.model import ConditionStep, FailStep, ProcessingStep, RegisterStep, Spec, Step
 from compiler.references import (
     ExecutionRef,
     JoinRef,
@@ -148,9 +148,12 @@ def _edges(spec: Spec, ids: _Ids, parameters: bool) -> _Edges:
         for name in step.depends_on:
             edges.add(ids.step(name), target, "after")
         if parameters:
-            for ref in references.get(step.name, []):
-                if isinstance(ref, ParamRef) and ref.param in spec.parameters:
-                    edges.add(ids.parameter(ref.param), target, "parameter")
+            used = [ref.param for ref in references.get(step.name, []) if isinstance(ref, ParamRef)]
+            if isinstance(step, ProcessingStep):  # its code input reads the bundle parameter
+                used.append(spec.pipeline.code_bundle)
+            for name in used:
+                if name in spec.parameters:
+                    edges.add(ids.parameter(name), target, "parameter")
         if isinstance(step, ConditionStep):
             for branch, names in (("yes", step.if_steps), ("no", step.else_steps)):
                 for name in names:
