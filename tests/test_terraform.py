@@ -7,8 +7,11 @@ that it can fail.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -345,3 +348,47 @@ def test_a_wrong_role_name_breaks_the_dev_env_agreement(
         "aws_iam_role.pipeline_execution.arn"
     )
     assert arn != dev_env["role_arn"]
+
+
+# -- the definition smpipe compiles, as Terraform will read it ------------------------------
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """`smpipe compile` for --env dev, as the deploy workflow runs it."""
+    smpipe = Path(sys.executable).parent / "smpipe"
+    if not smpipe.exists():
+        pytest.skip("smpipe is not installed in this environment")
+    out = tmp_path_factory.mktemp("build") / "titanic-modelbuild-dev.json"
+    command = [str(smpipe), "compile", str(SPEC), "--env", "dev", "--var", "git_sha=abc123"]
+    subprocess.run([*command, "-o", str(out)], check=True, cwd=ROOT, capture_output=True)
+    return out.read_text(encoding="utf-8")
+
+
+def test_every_compiled_step_runs_as_the_terraform_role(
+    compiled: str, module: Module, dev_env: dict[str, str]
+) -> None:
+    # What the aws_sagemaker_pipeline precondition checks at plan time.
+    role_arn = load_module(account=dev_env["account"]).reference(
+        "aws_iam_role.pipeline_execution.arn"
+    )
+    steps = json.loads(compiled)["Steps"]
+    roles = {s["Arguments"]["RoleArn"] for s in steps if "RoleArn" in s.get("Arguments", {})}
+    assert roles == {role_arn}
+
+
+def test_every_compiled_s3_location_is_in_the_role_prefixes(compiled: str, module: Module) -> None:
+    bucket = f"s3://{module.default('data_bucket')}/"
+    locations = set(re.findall(r'"(s3://[^"]*)"', compiled))
+    assert locations, "the definition names no S3 location"
+    for uri in locations:
+        assert uri.startswith(bucket), uri
+        key = uri[len(bucket) :]
+        # Output prefixes are joined with execution and step names: pipeline/runtime is one.
+        assert key.startswith(ALLOWED_S3_PREFIXES) or key + "/" in ALLOWED_S3_PREFIXES, uri
+
+
+def test_the_compiled_definition_fits_inline(compiled: str, module: Module) -> None:
+    limit = module.value(module.locals["pipeline_definition_inline_limit"])
+    assert len(compiled) < limit
+    assert "abc123" in compiled  # the --var git_sha reached the CodeBundleUri default
