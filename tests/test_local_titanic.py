@@ -10,6 +10,8 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from pipeline.local.backend import LocalBackend
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUP = "titanic-survival-xgboost"
+SMPIPE = [sys.executable, "-c", "from pipeline.cli import main; main()"]
 JOB_STEPS = ("DataPreProcessing", "TrainModel", "ModelEvaluation")
 ALL_STEPS = [*JOB_STEPS, "QualityGateAccuracy", "RegisterModel"]
 
@@ -134,3 +137,34 @@ def test_corrupted_input_fails_preprocessing_and_retry_succeeds(titanic: Titanic
 def test_definition_is_the_compiled_artifact(titanic: Titanic) -> None:
     stored = titanic.backend.home.state.definition(titanic.name, 1)
     assert json.loads(stored) == json.loads(titanic.definition)
+
+
+def test_smpipe_run_compiles_a_spec_and_prints_the_summary(titanic: Titanic) -> None:
+    version = titanic.backend.parameters(titanic.cold)["CodeBundleUri"].split("/")[-2]
+    result = subprocess.run(
+        [
+            *SMPIPE,
+            "run",
+            str(ROOT / "spec" / "titanic-modelbuild.yaml"),
+            "--env",
+            "dev",
+            "--var",
+            f"git_sha={version}",
+            "--state-dir",
+            str(titanic.workdir / "state"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=titanic.workdir,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "titanic-modelbuild-dev: Succeeded" in result.stdout
+    assert "cache hits: DataPreProcessing, TrainModel, ModelEvaluation" in result.stdout
+    assert "approval status:  PendingManualApproval" in result.stdout
+    assert "accuracy" in result.stdout.split("metrics (ModelEvaluation evaluation.json):")[1]
+
+
+def test_a_missing_code_bundle_says_how_to_make_it(titanic: Titanic) -> None:
+    arn = titanic.run(CodeBundleUri="s3://titanic-mlops-artifacts-dev/pipeline/code/x/none.tar.gz")
+    (step,) = titanic.backend.list_steps(arn)
+    assert "smpipe bundle --local-store" in (step.failure_reason or "")

@@ -18,6 +18,11 @@ from pipeline.local.jobs import log_tail, run_job
 from pipeline.local.state import ARN_PREFIX
 from pipeline.local.steps.context import StepContext, StepResult
 
+_CODE_HINT = (
+    " (build the bundle into the local store with `smpipe bundle --local-store`, then compile "
+    "with --var git_sha=<its version> or run with --param CodeBundleUri=<its URI>)"
+)
+
 
 def run_processing(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
     app = arguments.get("AppSpecification") or {}
@@ -35,8 +40,9 @@ def run_processing(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult
         try:
             count = ctx.home.store.download(uri, destination, s3.get("S3DataType", "S3Prefix"))
         except LocalEngineError as error:
+            hint = _CODE_HINT if item.get("InputName") == "code" else ""
             raise StepFailed(
-                f"ClientError: input {item.get('InputName')!r}: {error}; log: {ctx.log_path}"
+                f"ClientError: input {item.get('InputName')!r}: {error}{hint}; log: {ctx.log_path}"
             ) from error
         ctx.log(f"input {item.get('InputName')}: {count} object(s) from {uri}")
 
