@@ -54,16 +54,21 @@ def log(script: str, message: str) -> None:
     print("{}: {}".format(script, message), flush=True)
 
 
+def one_line(message: object) -> str:
+    """A message on one line: the step's failure shows as a single stderr line."""
+    return "; ".join(line.strip() for line in str(message).splitlines() if line.strip())
+
+
 def run_main(script: str, main) -> None:  # type: ignore[no-untyped-def]
     """Run main(); turn every failure into one line on stderr and exit code 1."""
     try:
         main()
     except StepError as error:
-        print("{}: error: {}".format(script, error), file=sys.stderr, flush=True)
+        print("{}: error: {}".format(script, one_line(error)), file=sys.stderr, flush=True)
         sys.exit(1)
     except Exception as error:  # the contract is one line, never a traceback
         print(
-            "{}: error: unexpected {}: {}".format(script, type(error).__name__, error),
+            "{}: error: unexpected {}: {}".format(script, type(error).__name__, one_line(error)),
             file=sys.stderr,
             flush=True,
         )
