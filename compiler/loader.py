@@ -66,6 +66,18 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def _key(node: yaml.Node) -> Any:
+    # YAML 1.1 reads a bare `on`, `yes` or `no` key as a boolean (as in `join: [...], on: "/"`);
+    # keys are names here, so keep their text.
+    if (
+        isinstance(node, yaml.ScalarNode)
+        and node.tag == "tag:yaml.org,2002:bool"
+        and not node.style
+    ):
+        return node.value
+    return _constructor.construct_object(node, deep=True)
+
+
 def _convert(node: yaml.Node, path: Path, positions: Positions, problems: list[LoadProblem]) -> Any:
     positions.values[path] = _mark(node)
     if isinstance(node, yaml.MappingNode):
@@ -74,7 +86,7 @@ def _convert(node: yaml.Node, path: Path, positions: Positions, problems: list[L
         result: dict[Any, Any] = {}
         seen: dict[Any, tuple[int, int]] = {}
         for key_node, value_node in node.value:
-            key = _constructor.construct_object(key_node, deep=True)
+            key = _key(key_node)
             if isinstance(key, (dict, list)):
                 line, col = _mark(key_node)
                 problems.append(

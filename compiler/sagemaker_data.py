@@ -45,16 +45,6 @@ def check_name(kind: str, value: str) -> str | None:
     return None
 
 
-def ecr_domain(region: str) -> str:
-    if region.startswith("cn-"):
-        return "amazonaws.com.cn"
-    if region.startswith("us-isob-"):
-        return "sc2s.sgov.gov"
-    if region.startswith("us-iso-"):
-        return "c2s.ic.gov"
-    return "amazonaws.com"
-
-
 def resolve_image(framework: str, version: str, region: str) -> str:
     """The image URI, as ``sagemaker.core.image_uris.retrieve`` gives it for training scope.
     Raises KeyError naming what is unknown: 'framework', 'version' or 'region'."""
@@ -69,4 +59,5 @@ def resolve_image(framework: str, version: str, region: str) -> str:
     account = image["registries"].get(region)
     if account is None:
         raise KeyError("region")
-    return f"{account}.dkr.ecr.{region}.{ecr_domain(region)}/{image['repository']}:{image['tag']}"
+    host = config["_ecr_hosts"].get(region, f"ecr.{region}.amazonaws.com")
+    return f"{account}.dkr.{host}/{image['repository']}:{image['tag']}"

@@ -119,7 +119,23 @@ def images(config_dir: Path) -> dict[str, Any]:
             "aliases": dict(sorted(scope.get("version_aliases", {}).items())),
             "versions": versions,
         }
+    regions = {
+        r for f in FRAMEWORKS for v in result[f]["versions"].values() for r in v["registries"]
+    }
+    result["_ecr_hosts"] = {region: ecr_host(region) for region in sorted(regions)}
     return result
+
+
+def ecr_host(region: str) -> str:
+    """ECR's hostname in a region, from botocore's endpoint data, as the SDK derives it."""
+    import botocore.loaders
+    import botocore.regions
+
+    resolver = botocore.regions.EndpointResolver(
+        botocore.loaders.create_loader().load_data("endpoints")
+    )
+    endpoint = resolver.construct_endpoint("ecr", region)
+    return endpoint["hostname"] if endpoint else f"ecr.{region}.amazonaws.com"
 
 
 def installed_image_config_dir() -> Path:
