@@ -30,7 +30,8 @@ def utc(moment: datetime | None) -> str:
 def duration(started: datetime | None, ended: datetime | None) -> str:
     if started is None:
         return "-"
-    seconds = ((ended or datetime.now(timezone.utc)) - started).total_seconds()
+    # Clamped: another machine's clock may be ahead of this one's.
+    seconds = max(0.0, ((ended or datetime.now(timezone.utc)) - started).total_seconds())
     if seconds < 60:
         return f"{seconds:.1f}s"
     minutes, seconds = divmod(int(seconds), 60)
