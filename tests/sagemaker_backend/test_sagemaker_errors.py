@@ -1,0 +1,105 @@
+"""AWS failures become one line saying what to check, as the workshop's troubleshooting
+table does: never a traceback."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+from compiler.errors import SmpipeError
+from pipeline.sagemaker.backend import SageMakerBackend
+from pipeline.sagemaker.errors import explain_client_error
+from pipeline.sagemaker.session import AwsSettings
+
+SETTINGS = AwsSettings("data-science-user", "eu-west-1")
+
+
+def client_error(code: str, message: str = "detail") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": message}}, "DescribePipeline")
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (
+            "AccessDenied",
+            "cannot upsert pipeline p: access denied (AccessDenied) (profile 'data-science-user', "
+            "region eu-west-1). Check the policies of profile 'data-science-user' (s3:GetObject, "
+            "s3:ListBucket, s3:PutObject on the bucket; the sagemaker:* pipeline and "
+            "model-package actions) and that the pipeline role trusts sagemaker.amazonaws.com",
+        ),
+        (
+            "AccessDeniedException",
+            "cannot upsert pipeline p: access denied (AccessDenied)",
+        ),
+        (
+            "ValidationException",
+            "SageMaker rejected the request to upsert pipeline p (ValidationException): detail",
+        ),
+        (
+            "ResourceNotFound",
+            "cannot upsert pipeline: p does not exist in region eu-west-1 (ResourceNotFound)",
+        ),
+        (
+            "ThrottlingException",
+            "cannot upsert pipeline p: AWS is throttling the requests (ThrottlingException)",
+        ),
+        (
+            "ExpiredTokenException",
+            "cannot upsert pipeline p: the credentials of profile 'data-science-user' have "
+            "expired (ExpiredTokenException); renew them (e.g. `aws sso login --profile "
+            "data-science-user`) and retry",
+        ),
+        (
+            "UnrecognizedClientException",
+            "cannot upsert pipeline p: AWS does not accept the credentials of profile",
+        ),
+        ("ConflictException", "cannot upsert pipeline p: ConflictException: detail"),
+    ],
+)
+def test_each_aws_error_code_reads_as_one_line(code: str, expected: str) -> None:
+    message = explain_client_error(client_error(code), "upsert pipeline", "p", SETTINGS)
+    assert message.startswith(expected)
+    assert "\n" not in message
+
+
+def test_an_unknown_profile(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "someone-else")
+    with pytest.raises(SmpipeError) as failed:
+        SageMakerBackend().list_executions("titanic-modelbuild-dev")
+    assert str(failed.value) == (
+        "AWS profile 'someone-else' is not configured; create it (`aws configure --profile "
+        "someone-else` or `aws configure sso`) or set AWS_PROFILE to one that exists"
+    )
+
+
+def test_a_profile_without_credentials(
+    aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "config"
+    config.write_text("[profile data-science-user]\nregion = eu-west-1\n", encoding="utf-8")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance-metadata look-up
+    with pytest.raises(SmpipeError, match="no AWS credentials for profile 'data-science-user'"):
+        SageMakerBackend().list_model_packages("titanic-survival-xgboost")
+
+
+def test_an_unreachable_endpoint(aws_env: dict[str, str]) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = AwsSettings(
+        "data-science-user", "eu-west-1", f"http://127.0.0.1:{port}", max_attempts=1
+    )
+    with pytest.raises(SmpipeError) as failed:
+        SageMakerBackend(settings).describe_model_package(
+            "arn:aws:sagemaker:eu-west-1:123456789012:model-package/g/1"
+        )
+    assert str(failed.value).startswith(
+        f"cannot describe model package: http://127.0.0.1:{port} is unreachable "
+        "(EndpointConnectionError); check the network"
+    )
