@@ -14,7 +14,9 @@ data "aws_iam_policy_document" "pipeline_trust" {
       identifiers = ["sagemaker.amazonaws.com"]
     }
 
-    # Confused-deputy guard: only SageMaker acting for this account may assume it.
+    # Confused-deputy guard: only SageMaker acting for this account may assume it (SageMaker's
+    # "cross-service confused deputy prevention" guide covers Pipelines, processing and
+    # training jobs).
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
