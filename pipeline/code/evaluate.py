@@ -191,7 +191,9 @@ def main() -> None:
 
     import xgboost as xgb
 
-    scores = booster.predict(xgb.DMatrix(features))
+    # A few hundred rows: one thread is fastest, and idle OpenMP threads spin on a busy host.
+    booster.set_param("nthread", 1)
+    scores = booster.predict(xgb.DMatrix(features, nthread=1))
     report = compute_metrics(labels, scores)
     out_folder = container_path("opt/ml/processing/evaluation")
     os.makedirs(out_folder, exist_ok=True)

@@ -11,8 +11,10 @@ sagemaker-xgboost-container's 1.7-1 branch (``algorithm_mode/train.py``):
 4. save the booster as ``xgboost-model`` with ``Booster.save_model`` (XGBoost 1.7's binary
    format: the file name has no .json extension), which SageMaker packs into model.tar.gz.
 
-Nothing sets a seed, so training uses XGBoost's default (0) and all cores, like the
-container: the same data and hyperparameters give the same model bytes.
+Nothing sets a seed, so training uses XGBoost's default (0) like the container: the same
+data and hyperparameters give the same model bytes (XGBoost 1.7.4, the container's, gives
+the same bytes as the local 1.7.6 for the Titanic spec). One difference: ``nthread``
+defaults to 1 here (see ``_train``), which does not change the model.
 
 The log mimics the container's CloudWatch stream, ``[0]#011train-logloss:...#011validation-
 logloss:...`` included (CloudWatch shows the tab as #011, and SageMaker's metric regexes
@@ -173,6 +175,11 @@ def _train(config: Mapping[str, Any], dtrain: Any, dvalidation: Any, out: _Log) 
                 "smpipe's local emulation does not run it"
             )
     num_round = params.pop("num_round")
+    # The container leaves nthread to XGBoost (every core). Here one thread unless asked:
+    # the exact tree method gives the same model bytes whatever the thread count (a test
+    # checks it), and idle OpenMP threads spin, which slows training by 10-50x on a machine
+    # busy with other steps.
+    params.setdefault("nthread", 1)
     for dropped in ("save_model_on_termination", "use_dask_gpu_training", "csv_weights"):
         params.pop(dropped, None)
     if params.get("updater"):
