@@ -7,11 +7,17 @@ SageMaker SDK, so every command lives in its own module and is loaded by name.
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import click
 
+from compiler.errors import SmpipeError
+
 
 class LazyGroup(click.Group):
+    """Also turns :class:`SmpipeError` into one ``smpipe: error: ...`` line and its exit
+    code, here rather than in ``main`` so that tests driving the group see the same."""
+
     def __init__(self, *args: object, lazy_commands: dict[str, str], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.lazy_commands = dict(lazy_commands)
@@ -28,3 +34,10 @@ class LazyGroup(click.Group):
         if not isinstance(command, click.Command):
             raise TypeError(f"{target} is not a click command")
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SmpipeError as error:
+            click.echo(f"smpipe: error: {error}", err=True)
+            ctx.exit(error.exit_code)
