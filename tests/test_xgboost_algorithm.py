@@ -242,3 +242,13 @@ def test_importing_the_module_does_not_import_xgboost() -> None:
     code = "import sys, pipeline.local.xgboost_algorithm; print('xgboost' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_eval_metric_without_objective_is_the_containers_internal_failure(
+    channels: dict[str, Channel], tmp_path: Path
+) -> None:
+    given = {"num_round": "3", "eval_metric": "logloss"}
+    with pytest.raises(AlgorithmError) as caught:
+        train(channels, given, tmp_path / "model", io.StringIO())
+    assert caught.value.kind == "AlgorithmError"
+    assert "KeyError: 'objective'" in str(caught.value)
