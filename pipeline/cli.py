@@ -43,7 +43,11 @@ cli = click.version_option(__version__, prog_name="smpipe")(cli)
 def main() -> None:
     """Entry point: known failures print one line and exit non-zero, never a traceback."""
     try:
-        cli.main(standalone_mode=False)
+        # Without standalone mode click returns ctx.exit()'s code instead of raising it
+        # (LazyGroup exits that way on SmpipeError): pass it on.
+        code = cli.main(standalone_mode=False)
+        if isinstance(code, int) and not isinstance(code, bool) and code:
+            sys.exit(code)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as error:

@@ -42,6 +42,15 @@ from pipeline.bundle import build_bundle
     help="The local state with --local-store [default: .smpipe].",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only the URI.")
+@click.option(
+    "--upload",
+    "upload_to",
+    default=None,
+    metavar="S3_PREFIX",
+    help="Upload to s3://<bucket>/pipeline/code/<git_sha>/ (skipped when the same bytes are "
+    "there; different bytes are refused). Uses AWS_PROFILE/AWS_REGION.",
+)
+@click.option("--allow-dirty", is_flag=True, help="With --upload: accept uncommitted changes.")
 def bundle(
     out_dir: Path,
     code_dir: Path,
@@ -50,6 +59,8 @@ def bundle(
     local_store: bool,
     state_dir: Path | None,
     quiet: bool,
+    upload_to: str | None,
+    allow_dirty: bool,
 ) -> None:
     """Build pipeline_code.tar.gz reproducibly from the step code, named by git SHA."""
     built = build_bundle(code_dir, out_dir)
@@ -58,6 +69,13 @@ def bundle(
         from pipeline.local.home import LocalHome
 
         LocalHome(state_dir).store.put_file(built.path, uri)
+    if upload_to:
+        from pipeline.bundle_upload import upload_bundle
+
+        uploaded = upload_bundle(built, upload_to, allow_dirty=allow_dirty)
+        uri = uploaded.uri
+        if not quiet:
+            click.echo(uploaded.describe())
     if quiet:
         click.echo(uri)
         return
