@@ -20,7 +20,7 @@ def follow(
     live_table: bool = False,
     out: TextIO | None = None,
 ) -> ExecutionSummary:
-    """Print changes until the execution is terminal; Ctrl-C asks it to stop (twice: leave)."""
+    """Print changes until the execution is terminal; Ctrl-C asks it to stop (twice: quit)."""
     out = out or sys.stdout
     seen: dict[str, str] = {}
     interrupted = False
@@ -46,7 +46,7 @@ def follow(
             if interrupted:
                 raise
             interrupted = True
-            click.echo("stopping the execution (Ctrl-C again to leave it running)", err=True)
+            click.echo("stopping the execution (Ctrl-C again to quit at once)", err=True)
             backend.stop(arn)
 
 

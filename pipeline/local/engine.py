@@ -214,8 +214,9 @@ class ExecutionEngine:
             context.log(f"failed: {reason}")
             state.finish_step(self.arn, step.name, "Failed", failure_reason=reason)
             return "Failed", reason
-        except (LocalEngineError, OSError, KeyError, TypeError, ValueError) as error:
-            reason = f"ClientError: {type(error).__name__}: {error}; log: {log_path}"[:1024]
+        except Exception as error:  # a malformed request or a bug: the step fails, not the run
+            kind = "ClientError" if isinstance(error, LocalEngineError) else "InternalError"
+            reason = f"{kind}: {type(error).__name__}: {error}; log: {log_path}"[:1024]
             context.log(f"failed: {reason}")
             state.finish_step(self.arn, step.name, "Failed", failure_reason=reason)
             return "Failed", reason
