@@ -27,11 +27,6 @@ SMPIPE = [sys.executable, "-c", "from pipeline.cli import main; main()"]
 JOB_STEPS = ("DataPreProcessing", "TrainModel", "ModelEvaluation")
 ALL_STEPS = [*JOB_STEPS, "QualityGateAccuracy", "RegisterModel"]
 
-pytestmark = pytest.mark.skipif(
-    not (ROOT / "pipeline" / "code" / "evaluate.py").is_file(),
-    reason="the Titanic step code is not in pipeline/code/ yet",
-)
-
 
 @dataclass
 class Titanic:
