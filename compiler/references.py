@@ -12,18 +12,19 @@ precise error instead of one per possible form.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag
 
-EXECUTION_VARIABLES = (
+ExecutionVariable = Literal[
     "CurrentDateTime",
     "PipelineArn",
     "PipelineExecutionArn",
     "PipelineExecutionId",
     "PipelineName",
     "StartDateTime",
-)
+]
+EXECUTION_VARIABLES: tuple[str, ...] = get_args(ExecutionVariable)
 
 
 class Strict(BaseModel):
@@ -42,14 +43,7 @@ class StepOutputRef(Strict):
 
 
 class ExecutionRef(Strict):
-    execution: Literal[
-        "CurrentDateTime",
-        "PipelineArn",
-        "PipelineExecutionArn",
-        "PipelineExecutionId",
-        "PipelineName",
-        "StartDateTime",
-    ]
+    execution: ExecutionVariable
 
 
 class JoinRef(Strict):

@@ -12,16 +12,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from compiler.references import EXECUTION_VARIABLES
+
 OUT = Path(__file__).resolve().parent.parent / "schemas" / "pipeline-definition.schema.json"
 NAME = "^[A-Za-z0-9\\-_]{1,64}$"
-EXECUTION_VARIABLES = [
-    "CurrentDateTime",
-    "PipelineArn",
-    "PipelineExecutionArn",
-    "PipelineExecutionId",
-    "PipelineName",
-    "StartDateTime",
-]
 GET_PATTERN = (
     "^(Parameters\\.[A-Za-z0-9\\-_]+"
     "|Execution\\.(" + "|".join(EXECUTION_VARIABLES) + ")"

@@ -79,7 +79,7 @@ def role_arn_invalid(ctx: SpecContext) -> Iterator[Diagnostic]:
         )
 
 
-@rule("s3-uri-invalid", "limits", "The artifact location or a literal input is not an s3:// URI.")
+@rule("s3-uri-invalid", "limits", "The artifact location is not an s3://bucket/prefix URI.")
 def s3_uri_invalid(ctx: SpecContext) -> Iterator[Diagnostic]:
     artifacts = ctx.spec.pipeline.artifacts
     if not is_unresolved(artifacts) and not re.fullmatch(
