@@ -227,3 +227,23 @@ def test_fail_step_message_and_processing_paths() -> None:
         step["Arguments"]["AppSpecification"]["ContainerArguments"], Path("/sb")
     )
     assert args == ["--out=/sb/opt/ml/processing/x", "/sb/opt/ml/y", "z"]
+
+
+def test_a_plain_python_entrypoint_runs_scripts_from_a_code_prefix(
+    backend: LocalBackend, tmp_path: Path
+) -> None:
+    from local_support import SCORE_SCRIPT
+
+    script = tmp_path / "score.py"
+    script.write_text(SCORE_SCRIPT)
+    backend.home.store.put_file(script, f"{BUCKET}/plaincode/score.py")
+    document = json.loads(score_pipeline())
+    score = document["Steps"][0]["Arguments"]
+    score["AppSpecification"]["ContainerEntrypoint"] = [
+        "python3",
+        "/opt/ml/processing/input/code/score.py",
+    ]
+    score["ProcessingInputs"][-1]["S3Input"]["S3Uri"] = f"{BUCKET}/plaincode"
+    arn = run(backend, "plain", json.dumps(document))
+    assert backend.describe_execution(arn).status == "Succeeded"
+    assert "wrote the report with score 0.9" in backend.step_log(arn, "Score")

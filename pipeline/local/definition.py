@@ -161,6 +161,11 @@ def _check_step(step: StepDef) -> None:
                     f"step {step.name!r}: input {item.get('InputName')!r} has no S3Input "
                     "(dataset definitions cannot run locally)"
                 )
+            if s3.get("S3CompressionType", "None") not in ("None", None):
+                raise CannotRunLocally(
+                    f"step {step.name!r}: input {item.get('InputName')!r} uses "
+                    f"S3CompressionType {s3.get('S3CompressionType')}, which cannot run locally"
+                )
             if s3.get("S3DataType", "S3Prefix") not in ("S3Prefix", "S3Object"):
                 raise CannotRunLocally(
                     f"step {step.name!r}: input {item.get('InputName')!r} uses "
