@@ -247,3 +247,23 @@ def test_a_plain_python_entrypoint_runs_scripts_from_a_code_prefix(
     arn = run(backend, "plain", json.dumps(document))
     assert backend.describe_execution(arn).status == "Succeeded"
     assert "wrote the report with score 0.9" in backend.step_log(arn, "Score")
+
+
+def test_final_metric_data_from_the_algorithm_log(tmp_path: Path) -> None:
+    from pipeline.local.expressions import walk
+    from pipeline.local.steps.training import final_metric_data
+
+    log = tmp_path / "train.log"
+    log.write_text(
+        "[0]#011train-logloss:0.6#011validation-logloss:0.65\n"
+        "noise\n"
+        "[199]#011train-logloss:0.11807#011validation-error@0.5:1.2e-01\n"
+        "[2026-11-27:04:53:28:INFO] Stored trained model\n"
+    )
+    metrics = final_metric_data(log)
+    assert metrics == [
+        {"MetricName": "train:logloss", "Value": 0.11807},
+        {"MetricName": "validation:error@0.5", "Value": 0.12},
+    ]
+    properties = {"FinalMetricDataList": metrics}
+    assert walk(properties, "FinalMetricDataList['train:logloss'].Value") == 0.11807

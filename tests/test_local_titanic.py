@@ -84,6 +84,7 @@ def test_cold_run_completes_in_order_and_registers_version_1(titanic: Titanic) -
     assert set(first.metrics) >= {"accuracy", "precision", "recall", "f1"}
     assert first.model_data_url is not None
     assert first.model_data_url.endswith("/output/model.tar.gz")
+    assert "validation:logloss=" in steps[1].metadata["FinalMetrics"]
     reports = backend.property_file_reports(titanic.cold)
     assert reports[0][:2] == ("ModelEvaluation", "evaluation.json")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import tarfile
@@ -18,6 +19,9 @@ from pipeline.local.expressions import to_text
 from pipeline.local.jobs import log_tail, run_job
 from pipeline.local.state import ARN_PREFIX
 from pipeline.local.steps.context import StepContext, StepResult
+
+_EVALUATION_LINE = re.compile(r"^\[\d+\](?:#011|\t)")
+_METRIC = re.compile(r"(?:#011|\t)([A-Za-z0-9_]+-[A-Za-z0-9_@:.-]+?):(-?[0-9.]+(?:[eE][-+]?\d+)?)")
 
 
 def run_training(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
@@ -92,14 +96,39 @@ def run_training(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
     shutil.rmtree(root, ignore_errors=True)
 
     arn = f"{ARN_PREFIX}:training-job/{job_name.lower()}"
+    final_metrics = final_metric_data(ctx.log_path)
     properties = {
         **arguments,
         "TrainingJobName": job_name,
         "TrainingJobArn": arn,
         "TrainingJobStatus": "Completed",
         "ModelArtifacts": {"S3ModelArtifacts": model_uri},
+        "FinalMetricDataList": final_metrics,
     }
-    return StepResult(properties, {"TrainingJobArn": arn, "ModelArtifacts": model_uri})
+    metadata = {"TrainingJobArn": arn, "ModelArtifacts": model_uri}
+    if final_metrics:
+        metadata["FinalMetrics"] = " ".join(
+            f"{m['MetricName']}={m['Value']:g}" for m in final_metrics
+        )
+    return StepResult(properties, metadata)
+
+
+def final_metric_data(log_path: Path) -> list[dict[str, Any]]:
+    """The built-in algorithm's last evaluation line (``[199]#011train-logloss:0.1...``) as
+    SageMaker's FinalMetricDataList (``validation:logloss`` ...)."""
+    last = ""
+    try:
+        with open(log_path, encoding="utf-8", errors="replace") as log:
+            for line in log:
+                if _EVALUATION_LINE.match(line):
+                    last = line
+    except OSError:
+        return []
+    metrics = []
+    for name, value in _METRIC.findall(last):
+        channel, _, metric = name.partition("-")
+        metrics.append({"MetricName": f"{channel}:{metric}", "Value": float(value)})
+    return metrics
 
 
 def _model_archive(model_dir: Path, root: Path) -> Path:
