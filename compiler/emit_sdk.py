@@ -1,0 +1,474 @@
+"""A checked spec -> SageMaker Python SDK v3 objects: the ``Pipeline`` the SDK would build.
+
+The only compiler module that imports ``sagemaker``, and only when its functions run:
+``smpipe compile`` never pays for the SDK (about 1 GB installed, 2 s to import). It builds,
+offline, what a notebook written with the SDK would build (``PipelineSession``,
+``ProcessingStep`` with a ``Processor``, ``TrainingStep`` with ``ModelTrainer``,
+``ConditionStep`` with ``JsonGet`` on a ``PropertyFile``, ``ModelStep`` over
+``ModelBuilder(...).register(...)``, ``CacheConfig``, parameters), so a test can show that
+``json.loads(pipeline.definition())`` is the compiled JSON after one documented
+normalisation (``normalise_sdk_definition``; docs/sdk-equivalence.md lists every difference).
+
+Offline means: role validation off, telemetry opted out, every S3 location explicit, no code
+uploads (``ModelBuilder(dependencies=None)``, no local ``code=``), a boto session with fake
+keys that never calls AWS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+from compiler.emit.definition import resolve_images
+from compiler.emit.processing import BUNDLE_BOOTSTRAP, CODE_DIR, CODE_INPUT_NAME
+from compiler.model import (
+    CacheSpec,
+    ConditionStep,
+    FailStep,
+    MetricsFile,
+    ProcessingStep,
+    RegisterStep,
+    Resources,
+    Spec,
+    Step,
+    TrainingStep,
+)
+from compiler.references import ExecutionRef, JoinRef, JsonGetRef, ParamRef, StepOutputRef
+
+# SDK settings that keep definition() offline (see DESIGN.md "Facts found about the SDK").
+TELEMETRY_OPT_OUT = {
+    "SchemaVersion": "1.0",
+    "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}},
+}
+OFFLINE_ENVIRONMENT = {"SAGEMAKER_VALIDATE_ROLE": "false"}
+SDK_LOGGERS = ("sagemaker", "sagemaker.core", "sagemaker.config", "sagemaker.core.utils.utils")
+FAKE_KEYS = {"aws_access_key_id": "offline", "aws_secret_access_key": "offline"}
+
+
+@contextlib.contextmanager
+def offline_sdk(region: str) -> Iterator[None]:
+    """Environment and logging for importing and using the SDK without AWS.
+
+    ``sagemaker.mlops`` creates a default boto3 client at import time (``AIRHub``), which
+    needs a region and fails on an unknown ``AWS_PROFILE``; role validation would call IAM.
+    Both are switched off for the block; the root logger, the SDK's loggers and
+    ``sys.excepthook`` are restored afterwards, so the SDK adds no noise to the CLI.
+    """
+    saved_env = {
+        k: os.environ.get(k) for k in (*OFFLINE_ENVIRONMENT, "AWS_DEFAULT_REGION", "AWS_PROFILE")
+    }
+    root = logging.getLogger()
+    saved_root = (root.level, list(root.handlers))
+    saved_hook = sys.excepthook
+    os.environ.update(OFFLINE_ENVIRONMENT)
+    os.environ["AWS_DEFAULT_REGION"] = region
+    os.environ.pop("AWS_PROFILE", None)
+    quiet = not os.environ.get("SMPIPE_DEBUG")
+    if quiet:
+        for name in SDK_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            # "Running within a PipelineSession, there will be No Wait, No Logs...": expected.
+            warnings.filterwarnings("ignore", message="Running within a PipelineSession")
+            # The SDK's own modules import its deprecated shims; nothing the user can act on.
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"sagemaker\.")
+            yield
+    finally:
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        root.setLevel(saved_root[0])
+        root.handlers[:] = saved_root[1]
+        sys.excepthook = saved_hook
+        if quiet:
+            for name in SDK_LOGGERS:
+                logging.getLogger(name).setLevel(logging.WARNING)
+
+
+class _Builder:
+    """Builds the SDK objects for one spec; imports the SDK in ``__init__``."""
+
+    def __init__(self, spec: Spec, region: str) -> None:
+        import boto3
+        from sagemaker.core.workflow.pipeline_context import PipelineSession
+
+        self.spec = spec
+        self.region = region
+        self.images = resolve_images(spec, region)
+        boto_session = boto3.Session(region_name=region, **FAKE_KEYS)
+        self.session = PipelineSession(
+            boto_session=boto_session,
+            sagemaker_config=copy.deepcopy(TELEMETRY_OPT_OUT),
+            default_bucket=_bucket_of(spec.pipeline.artifacts),
+        )
+        self.parameters = self._parameters()
+        self.steps: dict[str, Any] = {}  # name -> SDK step
+        self.property_files: dict[tuple[str, str], Any] = {}
+
+    # ---- values ----
+    def _parameters(self) -> dict[str, Any]:
+        from sagemaker.core.workflow.parameters import (
+            ParameterBoolean,
+            ParameterFloat,
+            ParameterInteger,
+            ParameterString,
+        )
+
+        kinds = {
+            "String": ParameterString,
+            "Float": ParameterFloat,
+            "Integer": ParameterInteger,
+            "Boolean": ParameterBoolean,
+        }
+        return {
+            name: kinds[p.type](name=name, default_value=p.default)
+            for name, p in self.spec.parameters.items()
+        }
+
+    def value(self, value: Any) -> Any:
+        """A spec value as the SDK's object: parameters, step properties, Join, JsonGet."""
+        from sagemaker.core.workflow.execution_variables import ExecutionVariable
+        from sagemaker.core.workflow.functions import Join, JsonGet
+
+        if isinstance(value, ParamRef):
+            return self.parameters[value.param]
+        if isinstance(value, StepOutputRef):
+            return self.output_property(value.step, value.output)
+        if isinstance(value, ExecutionRef):
+            return ExecutionVariable(value.execution)
+        if isinstance(value, JoinRef):
+            return Join(on=value.on, values=[self.value(v) for v in value.join])
+        if isinstance(value, JsonGetRef):
+            target = value.json_get
+            return JsonGet(
+                step_name=target.step,
+                property_file=self.property_files[(target.step, target.property_file)],
+                json_path=target.path,
+            )
+        return value
+
+    def text(self, value: Any) -> Any:
+        """As ``value``, with literals written as the API's strings."""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return str(value)
+        return self.value(value)
+
+    def output_property(self, step_name: str, output: str) -> Any:
+        step = self.steps[step_name]
+        if step.step_type.value == "Training":
+            return step.properties.ModelArtifacts.S3ModelArtifacts
+        return step.properties.ProcessingOutputConfig.Outputs[output].S3Output.S3Uri
+
+    def execution_scoped(self, step: str, output: str) -> Any:
+        from sagemaker.core.workflow.execution_variables import ExecutionVariables
+        from sagemaker.core.workflow.functions import Join
+
+        pipeline = self.spec.pipeline
+        values = [pipeline.artifacts, pipeline.name, ExecutionVariables.PIPELINE_EXECUTION_ID]
+        return Join(on="/", values=[*values, step, output])
+
+    def resources(self, step: Resources) -> tuple[str, int, int]:
+        defaults = self.spec.defaults
+        return (
+            step.instance_type or defaults.instance_type,
+            step.instance_count if step.instance_count is not None else defaults.instance_count,
+            step.volume_size_gb if step.volume_size_gb is not None else defaults.volume_size_gb,
+        )
+
+    def cache(self, step: Resources) -> Any:
+        from sagemaker.mlops.workflow.steps import CacheConfig
+
+        cache: CacheSpec | None = step.cache or self.spec.defaults.cache
+        if cache is None:
+            return None
+        expire = cache.expire_after if cache.enabled else None
+        return CacheConfig(enable_caching=cache.enabled, expire_after=expire)
+
+    # ---- steps ----
+    def processing(self, step: ProcessingStep) -> Any:
+        from sagemaker.core.processing import Processor
+        from sagemaker.core.shapes import (
+            ProcessingInput,
+            ProcessingOutput,
+            ProcessingS3Input,
+            ProcessingS3Output,
+        )
+        from sagemaker.core.workflow.properties import PropertyFile
+        from sagemaker.mlops.workflow.steps import ProcessingStep as SdkProcessingStep
+
+        instance_type, instance_count, volume = self.resources(step)
+        processor = Processor(
+            role=self.spec.pipeline.role,
+            image_uri=self.images[step.image],
+            instance_count=instance_count,
+            instance_type=instance_type,
+            volume_size_in_gb=volume,
+            entrypoint=["/bin/sh", "-c", BUNDLE_BOOTSTRAP, step.script],
+            env=dict(step.environment) or None,
+            sagemaker_session=self.session,
+        )
+
+        def s3_input(name: str, uri: Any, local_path: str) -> Any:
+            return ProcessingInput(
+                input_name=name,
+                s3_input=ProcessingS3Input(
+                    s3_uri=uri,
+                    local_path=local_path,
+                    s3_data_type="S3Prefix",
+                    s3_input_mode="File",
+                    s3_data_distribution_type="FullyReplicated",
+                    s3_compression_type="None",
+                ),
+            )
+
+        inputs = [s3_input(i.name, self.value(i.source), i.destination) for i in step.inputs]
+        bundle = self.parameters[self.spec.pipeline.code_bundle]
+        inputs.append(s3_input(CODE_INPUT_NAME, bundle, CODE_DIR))
+        outputs = [
+            ProcessingOutput(
+                output_name=o.name,
+                s3_output=ProcessingS3Output(
+                    s3_uri=self.execution_scoped(step.name, o.name),
+                    local_path=o.source,
+                    s3_upload_mode="EndOfJob",
+                ),
+            )
+            for o in step.outputs
+        ]
+        step_args = processor.run(
+            inputs=inputs,
+            outputs=outputs or None,
+            arguments=[self.text(a) for a in step.arguments] or None,
+        )
+        files = [
+            PropertyFile(name=p.name, output_name=p.output, path=p.path)
+            for p in step.property_files
+        ]
+        for sdk_file in files:
+            self.property_files[(step.name, sdk_file.name)] = sdk_file
+        return SdkProcessingStep(
+            name=step.name,
+            step_args=step_args,
+            property_files=files or None,
+            cache_config=self.cache(step),
+            display_name=step.display_name,
+            description=step.description,
+            depends_on=list(step.depends_on) or None,
+        )
+
+    def training(self, step: TrainingStep) -> Any:
+        from sagemaker.core.shapes import Channel, DataSource, S3DataSource, StoppingCondition
+        from sagemaker.core.training.configs import Compute, OutputDataConfig
+        from sagemaker.mlops.workflow.steps import TrainingStep as SdkTrainingStep
+        from sagemaker.train.model_trainer import ModelTrainer
+
+        instance_type, instance_count, volume = self.resources(step)
+        # Channel rather than InputData: InputData leaves the channel's InputMode out.
+        channels = [
+            Channel(
+                channel_name=c.name,
+                data_source=DataSource(
+                    s3_data_source=S3DataSource(
+                        s3_data_type="S3Prefix",
+                        s3_uri=self.value(c.source),
+                        s3_data_distribution_type="FullyReplicated",
+                    )
+                ),
+                content_type=c.content_type,
+                input_mode="File",
+            )
+            for c in step.channels
+        ]
+        trainer = ModelTrainer(
+            training_image=self.images[step.image],
+            role=self.spec.pipeline.role,
+            compute=Compute(
+                instance_type=instance_type,
+                instance_count=instance_count,
+                volume_size_in_gb=volume,
+            ),
+            hyperparameters={k: self.text(v) for k, v in step.hyperparameters.items()},
+            stopping_condition=StoppingCondition(
+                max_runtime_in_seconds=step.stopping_condition.max_runtime_seconds
+            ),
+            output_data_config=OutputDataConfig(
+                s3_output_path=self.execution_scoped(step.name, "model"),
+                compression_type="GZIP",
+            ),
+            input_data_config=channels,
+            environment=dict(step.environment),
+            sagemaker_session=self.session,
+        )
+        return SdkTrainingStep(
+            name=step.name,
+            step_args=trainer.train(),
+            cache_config=self.cache(step),
+            display_name=step.display_name,
+            description=step.description,
+            depends_on=list(step.depends_on) or None,
+        )
+
+    def metrics_source(self, metrics: MetricsFile) -> Any:
+        from sagemaker.core.model_metrics import MetricsSource
+        from sagemaker.core.workflow.functions import Join
+
+        uri = Join(
+            on="/",
+            values=[self.output_property(metrics.source.step, metrics.source.output), metrics.file],
+        )
+        return MetricsSource(s3_uri=uri, content_type=metrics.content_type)
+
+    def register(self, step: RegisterStep) -> Any:
+        from sagemaker.core.model_metrics import ModelMetrics
+        from sagemaker.mlops.workflow.model_step import ModelStep
+        from sagemaker.serve.model_builder import ModelBuilder
+
+        metrics = None
+        if step.model_metrics is not None:
+            statistics = step.model_metrics.model_statistics
+            constraints = step.model_metrics.model_constraints
+            metrics = ModelMetrics(
+                model_statistics=self.metrics_source(statistics) if statistics else None,
+                model_constraints=self.metrics_source(constraints) if constraints else None,
+            )
+        builder = ModelBuilder(
+            image_uri=self.images[step.image],
+            s3_model_data_url=self.value(step.model_data),
+            role_arn=self.spec.pipeline.role,
+            env_vars=dict(step.environment),
+            sagemaker_session=self.session,
+            dependencies=None,  # else it packages and uploads "code"
+            log_level=logging.WARNING,  # its default, DEBUG, is set on a shared SDK logger
+        )
+        step_args = builder.register(
+            model_package_group_name=step.model_package_group,
+            content_types=list(step.content_types),
+            response_types=list(step.response_types),
+            inference_instances=list(step.inference_instances),
+            transform_instances=list(step.transform_instances),
+            model_metrics=metrics,
+            approval_status=step.approval_status,
+            description=step.description,
+        )
+        return ModelStep(
+            name=step.name,
+            step_args=step_args,
+            display_name=step.display_name,
+            description=step.description,
+            depends_on=list(step.depends_on) or None,
+        )
+
+    def condition(self, step: ConditionStep, by_name: dict[str, Step]) -> Any:
+        from sagemaker.core.workflow import conditions
+        from sagemaker.mlops.workflow.condition_step import ConditionStep as SdkConditionStep
+
+        def branch(names: list[str]) -> list[Any]:
+            return [self.step(by_name[name], by_name) for name in names]
+
+        built = [
+            getattr(conditions, f"Condition{c.operator}")(
+                left=self.value(c.left), right=self.value(c.right)
+            )
+            for c in step.conditions
+        ]
+        return SdkConditionStep(
+            name=step.name,
+            conditions=built,
+            if_steps=branch(step.if_steps),
+            else_steps=branch(step.else_steps),
+            display_name=step.display_name,
+            description=step.description,
+            depends_on=list(step.depends_on) or None,
+        )
+
+    def fail(self, step: FailStep) -> Any:
+        from sagemaker.mlops.workflow.fail_step import FailStep as SdkFailStep
+
+        return SdkFailStep(
+            name=step.name,
+            error_message=self.text(step.error_message),
+            display_name=step.display_name,
+            description=step.description,
+            depends_on=list(step.depends_on) or None,
+        )
+
+    def step(self, step: Step, by_name: dict[str, Step]) -> Any:
+        if step.name in self.steps:
+            return self.steps[step.name]
+        built: Any
+        if isinstance(step, ProcessingStep):
+            built = self.processing(step)
+        elif isinstance(step, TrainingStep):
+            built = self.training(step)
+        elif isinstance(step, RegisterStep):
+            built = self.register(step)
+        elif isinstance(step, ConditionStep):
+            built = self.condition(step, by_name)
+        else:
+            built = self.fail(step)
+        self.steps[step.name] = built
+        return built
+
+    def pipeline(self) -> Any:
+        from sagemaker.mlops.workflow.pipeline import Pipeline
+
+        by_name = {step.name: step for step in self.spec.steps}
+        nested = {
+            name
+            for step in self.spec.steps
+            if isinstance(step, ConditionStep)
+            for name in (*step.if_steps, *step.else_steps)
+        }
+        top = [self.step(step, by_name) for step in self.spec.steps if step.name not in nested]
+        return Pipeline(
+            name=self.spec.pipeline.name,
+            parameters=list(self.parameters.values()),
+            steps=top,
+            sagemaker_session=self.session,
+        )
+
+
+def build_sdk_pipeline(spec: Spec, region: str) -> Any:
+    """The SDK v3 ``Pipeline`` for a checked spec, built offline. Needs the sdk extra."""
+    with offline_sdk(region):
+        try:
+            return _Builder(spec, region).pipeline()
+        except ImportError as error:
+            from compiler.errors import UsageError
+
+            raise UsageError(
+                f"the SageMaker Python SDK v3 is not installed ({error}); "
+                "install the sdk extra: pip install 'smpipe[sdk]'"
+            ) from error
+
+
+def sdk_definition(pipeline: Any, region: str) -> str:
+    """``pipeline.definition()`` under the same offline settings."""
+    with offline_sdk(region):
+        return str(pipeline.definition())
+
+
+def normalise_sdk_definition(document: dict[str, Any]) -> dict[str, Any]:
+    """The one normalisation between ``json.loads(pipeline.definition())`` and the compiled
+    JSON; each rule is listed, with its reason, in docs/sdk-equivalence.md."""
+    result = copy.deepcopy(document)
+    # (1) The SDK writes "MlflowConfig": null when no MLflow config is set; the compiler
+    # leaves unset optional keys out.
+    if result.get("MlflowConfig") is None:
+        result.pop("MlflowConfig", None)
+    return result
+
+
+def _bucket_of(uri: str) -> str:
+    return uri[len("s3://") :].split("/", 1)[0] if uri.startswith("s3://") else uri
