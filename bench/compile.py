@@ -281,8 +281,7 @@ def profile(spec: Path, env: str, out: Path) -> str:
             "cProfile",
             "-o",
             str(stats_file),
-            "-m",
-            "pipeline.cli",
+            *smpipe_command(),
             "compile",
             str(spec),
             "--env",
@@ -298,7 +297,9 @@ def profile(spec: Path, env: str, out: Path) -> str:
         return "(profiling failed)"
     text = StringIO()
     stats = pstats.Stats(str(stats_file), stream=text)
-    stats.sort_stats("cumulative").print_stats(r"compiler/|jsonschema|pydantic", 25)
+    stats.sort_stats("cumulative").print_stats(
+        r"compiler/|jsonschema/validators|yaml/composer|json/encoder", 25
+    )
     return text.getvalue()
 
 
