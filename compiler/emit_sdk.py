@@ -70,9 +70,9 @@ def offline_sdk(region: str) -> Iterator[None]:
     os.environ["AWS_DEFAULT_REGION"] = region
     os.environ.pop("AWS_PROFILE", None)
     quiet = not os.environ.get("SMPIPE_DEBUG")
-    if quiet:
+    if quiet:  # e.g. "Popping out 'ModelPackageName'...": about the SDK's own choices
         for name in SDK_LOGGERS:
-            logging.getLogger(name).setLevel(logging.WARNING)
+            logging.getLogger(name).setLevel(logging.ERROR)
     try:
         with warnings.catch_warnings():
             # "Running within a PipelineSession, there will be No Wait, No Logs...": expected.
@@ -421,7 +421,9 @@ class _Builder:
         return built
 
     def pipeline(self) -> Any:
+        from sagemaker.core.workflow.execution_variables import ExecutionVariables
         from sagemaker.mlops.workflow.pipeline import Pipeline
+        from sagemaker.mlops.workflow.pipeline_experiment_config import PipelineExperimentConfig
 
         by_name = {step.name: step for step in self.spec.steps}
         nested = {
@@ -435,6 +437,11 @@ class _Builder:
             name=self.spec.pipeline.name,
             parameters=list(self.parameters.values()),
             steps=top,
+            # Explicit: the SDK's default applies only in its "Eureka GA" regions, while the
+            # compiler emits the experiment config in every region.
+            pipeline_experiment_config=PipelineExperimentConfig(
+                ExecutionVariables.PIPELINE_NAME, ExecutionVariables.PIPELINE_EXECUTION_ID
+            ),
             sagemaker_session=self.session,
         )
 

@@ -14,22 +14,31 @@ from compiler.compile import check_spec_file, compile_spec_file
 from compiler.emit_sdk import build_sdk_pipeline, normalise_sdk_definition, sdk_definition
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = [("spec/titanic-modelbuild.yaml", "dev")] + [
-    (str(spec.relative_to(ROOT)), "test") for spec in sorted(ROOT.glob("tests/golden/*/spec.yaml"))
+CASES = [
+    ("spec/titanic-modelbuild.yaml", "dev", {}),
+    # Outside the SDK's "Eureka GA" regions its default experiment config is dropped.
+    ("spec/titanic-modelbuild.yaml", "dev", {"region": "me-central-1"}),
+] + [
+    (str(spec.relative_to(ROOT)), "test", {})
+    for spec in sorted(ROOT.glob("tests/golden/*/spec.yaml"))
 ]
 
 
-def sdk_and_compiled(spec: str, env: str) -> tuple[Any, dict[str, Any], str]:
-    checked = check_spec_file(ROOT / spec, env, {}, resolve_variables=True)
+def sdk_and_compiled(
+    spec: str, env: str, overrides: dict[str, str] | None = None
+) -> tuple[Any, dict[str, Any], str]:
+    checked = check_spec_file(ROOT / spec, env, overrides or {}, resolve_variables=True)
     assert checked.variables is not None
     region = checked.variables.values["region"]
-    compiled = compile_spec_file(ROOT / spec, env, {})
+    compiled = compile_spec_file(ROOT / spec, env, overrides or {})
     return build_sdk_pipeline(compiled.spec, region), compiled.definition, region
 
 
-@pytest.mark.parametrize(("spec", "env"), CASES)
-def test_sdk_pipeline_defines_the_compiled_json(spec: str, env: str) -> None:
-    pipeline, compiled, region = sdk_and_compiled(spec, env)
+@pytest.mark.parametrize(("spec", "env", "overrides"), CASES)
+def test_sdk_pipeline_defines_the_compiled_json(
+    spec: str, env: str, overrides: dict[str, str]
+) -> None:
+    pipeline, compiled, region = sdk_and_compiled(spec, env, overrides)
     emitted = json.loads(sdk_definition(pipeline, region))
     assert normalise_sdk_definition(emitted) == json.loads(json.dumps(compiled))
 
