@@ -30,7 +30,9 @@ def graph(
 
     One node per step with its type, an edge per data dependency labelled with the output
     or property file that flows, dotted edges for depends_on, the condition as a rhombus
-    with yes/no edges. Needs no deploy variables; --env/--var only fill ${...} in names.
+    with yes/no edges. Needs no deploy variables; with --env/--var the spec is also
+    checked as compile checks it.
+
     Exit status: 0 drawn, 1 the spec has problems (shown as by validate), 2 usage error.
     """
     result = check_spec_file(Path(spec), env, parse_var_options(var_options), display_name=spec)
