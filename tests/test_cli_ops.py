@@ -177,3 +177,20 @@ def test_run_refuses_what_cannot_run_locally(workdir: Path) -> None:
     assert "type 'EMR', which the local engine cannot run" in result.stderr
     assert "Traceback" not in result.stderr
     assert "no executions yet" in smpipe(workdir, "executions").stdout
+
+
+def test_ctrl_c_on_watch_leaves_the_execution_running(workdir: Path) -> None:
+    assert smpipe(workdir, "run", "slow.json", "--no-wait").returncode == 0
+    env = {**os.environ, "SMPIPE_STATE_DIR": str(workdir / ".smpipe")}
+    watcher = subprocess.Popen(
+        [*SMPIPE, "watch", "latest"], cwd=workdir, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        wait_for(lambda: executing_job(workdir), "a step to be Executing")
+        watcher.send_signal(signal.SIGINT)
+        assert watcher.wait(timeout=30) == 130
+        state = LocalHome(workdir / ".smpipe").state
+        assert state.executions()[0]["status"] == "Executing"
+    finally:
+        watcher.kill()
+        smpipe(workdir, "stop", "latest", "--wait")

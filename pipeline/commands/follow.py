@@ -19,8 +19,10 @@ def follow(
     interval: float = 0.2,
     live_table: bool = False,
     out: TextIO | None = None,
+    stop_on_interrupt: bool = True,
 ) -> ExecutionSummary:
-    """Print changes until the execution is terminal; Ctrl-C asks it to stop (twice: quit)."""
+    """Print changes until the execution is terminal. With ``stop_on_interrupt`` (``run``),
+    Ctrl-C asks the execution to stop (twice: quit); else (``watch``) it only quits."""
     out = out or sys.stdout
     seen: dict[str, str] = {}
     interrupted = False
@@ -43,7 +45,7 @@ def follow(
                 return execution
             time.sleep(interval)
         except KeyboardInterrupt:
-            if interrupted:
+            if interrupted or not stop_on_interrupt:
                 raise
             interrupted = True
             click.echo("stopping the execution (Ctrl-C again to quit at once)", err=True)

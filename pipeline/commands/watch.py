@@ -19,11 +19,11 @@ from pipeline.render import steps_table
 def watch(execution: str, interval: float, backend: str, state_dir: Path | None) -> None:
     """Redraw EXECUTION's steps until it ends (plain lines when not on a terminal).
 
-    Exits 0 when it Succeeded, 1 otherwise."""
+    Exits 0 when it Succeeded, 1 otherwise. Ctrl-C leaves the execution running."""
     engine = open_backend(backend, state_dir)
     arn = resolve_execution(engine, execution)
     live = sys.stdout.isatty()
-    summary = follow(engine, arn, interval=interval, live_table=live)
+    summary = follow(engine, arn, interval=interval, live_table=live, stop_on_interrupt=False)
     if not live:
         click.echo("")
         click.echo(steps_table(engine.list_steps(arn)))
