@@ -27,6 +27,8 @@ NAME_KEYS = (
 )
 # Dicts that are one run-time value: compared and shown whole.
 REFERENCE_KEYS = frozenset({"Get", "Std:Join", "Std:JsonGet"})
+# Lists whose order SageMaker ignores (a step waits for all it depends on).
+UNORDERED_LISTS = frozenset({"DependsOn"})
 _BRANCHES = (("IfSteps", "if"), ("ElseSteps", "else"))
 _MISSING: Any = object()
 
@@ -232,6 +234,8 @@ def diff_values(old: Any, new: Any, path: str, *, root: str = "") -> list[FieldC
 
 
 def _diff_lists(old: list[Any], new: list[Any], path: str) -> list[FieldChange]:
+    if path in UNORDERED_LISTS:
+        old, new = sorted(old, key=_canonical), sorted(new, key=_canonical)
     key = _name_key(old, new)
     if key is not None:
         before = {item[key]: item for item in old}
@@ -273,7 +277,11 @@ def _atomic(value: dict[str, Any]) -> bool:
 
 def _same(a: Any, b: Any) -> bool:
     # JSON equality, not Python's: True is not 1, and 1 is not 1.0 in a definition.
-    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    return _canonical(a) == _canonical(b)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
 
 
 def _join(path: str, key: str) -> str:

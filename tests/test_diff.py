@@ -343,3 +343,10 @@ def test_arguments_lists_are_shown_whole() -> None:
     assert [(f.path, f.new) for f in item.fields] == [
         ("AppSpecification.ContainerArguments", ["--b", "--a", "1"])
     ]
+
+
+def test_depends_on_order_does_not_matter() -> None:
+    old = definition({**step("S"), "DependsOn": ["A", "B"]})
+    assert diff_definitions(old, definition({**step("S"), "DependsOn": ["B", "A"]})).equal
+    (item,) = diff_definitions(old, definition({**step("S"), "DependsOn": ["A"]})).steps
+    assert [(f.path, f.old, f.new) for f in item.fields] == [("DependsOn", ["A", "B"], ["A"])]
