@@ -10,13 +10,14 @@ the wall clock around it (interpreter start included, as a user or CI pays it), 
 its own peak RSS (``os.wait4`` gives each child's rusage; pure Python, no /usr/bin/time).
 One unmeasured warm-up run per spec fills the OS file cache and Python's bytecode cache.
 Figures are printed, never asserted: the targets below are for the reader.
-If ``bench/sdk_build.py`` exists and prints a JSON line (``{"steps":..., "seconds":...}``)
-with ``--json``, its figures are added as a comparison row.
+When ``bench/sdk_build.py`` exists and the SDK is installed, its report (the SDK's
+import + build + ``definition()`` for the same Titanic spec) follows; ``--no-sdk`` skips it.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -244,28 +245,26 @@ def slowest_imports(out: Path, count: int = 6) -> list[tuple[float, str]]:
 # --- the SDK comparison hook ---------------------------------------------------------
 
 
-def sdk_rows() -> list[str]:
+def sdk_section(runs: int) -> list[str]:
+    """bench/sdk_build.py's own report (the SDK path next to smpipe compile), when that
+    script exists and the SDK is installed in this interpreter."""
     script = ROOT / "bench" / "sdk_build.py"
     if not script.exists():
         return []
+    if importlib.util.find_spec("sagemaker") is None:
+        return ["(bench/sdk_build.py skipped: the sdk extra is not installed)"]
     done = subprocess.run(
-        [sys.executable, str(script), "--json"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, str(script), "--runs", str(runs)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    rows = []
-    for line in done.stdout.splitlines():
-        try:
-            figures = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(figures, dict) and "seconds" in figures:
-            rows.append(
-                f"| SDK build+definition ({figures.get('label', 'sdk_build.py')}) "
-                f"| {figures.get('steps', '?')} | {figures['seconds']:.3f} | | "
-                f"{figures.get('peak_mib', '')} | |"
-            )
-    if not rows:
-        rows.append(f"(bench/sdk_build.py --json gave no figures: exit {done.returncode})")
-    return rows
+    if done.returncode != 0:
+        return [
+            f"(bench/sdk_build.py failed, exit {done.returncode}: {done.stderr.strip()[-300:]})"
+        ]
+    return ["SDK path, from bench/sdk_build.py:", *done.stdout.rstrip().splitlines()]
 
 
 def profile(spec: Path, env: str, out: Path) -> str:
@@ -342,6 +341,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="measured runs per spec (5)")
     parser.add_argument("--sizes", default="10,100,1000", help="generated spec sizes")
     parser.add_argument("--profile", action="store_true", help="cProfile the largest size")
+    parser.add_argument(
+        "--no-sdk", dest="sdk", action="store_false", help="skip bench/sdk_build.py's figures"
+    )
     options = parser.parse_args()
     sizes = [int(size) for size in options.sizes.split(",") if size]
 
@@ -364,8 +366,6 @@ def main() -> None:
                 f"| {r.label}{note} | {r.steps} | {r.median:.3f} | {r.best:.3f} "
                 f"| {r.peak_kib / 1024:.1f} | {1000 * r.median / r.steps:.2f} |"
             )
-        for row in sdk_rows():
-            print(row)
         print()
         print(TARGETS)
         base = results[0]
@@ -397,6 +397,9 @@ def main() -> None:
             "slowest top-level imports (cumulative s): "
             + ", ".join(f"{name} {seconds:.3f}" for seconds, name in slowest_imports(out))
         )
+        if options.sdk:
+            print()
+            print("\n".join(sdk_section(options.runs)))
         if sizes:
             largest = max(sizes)
             print()
