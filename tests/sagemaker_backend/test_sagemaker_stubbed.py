@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -286,3 +287,31 @@ def test_cli_throttling_is_one_line_and_no_traceback(
         "requests (ThrottlingException) even after retries; wait a minute and run the command "
         "again (watch polls with backoff)\n"
     )
+
+
+def test_step_log_reads_the_job_streams_from_cloudwatch(
+    stubbed: tuple[SageMakerBackend, Stubber], aws_env: dict[str, str]
+) -> None:
+    from sagemaker_support import boto_client
+
+    backend, stubber = stubbed
+    logs = boto_client("logs", aws_env["SMPIPE_SAGEMAKER_ENDPOINT_URL"])
+    group, job = "/aws/sagemaker/TrainingJobs", "pipelines-k3x9w2m1q8ab-TrainModel-Xy98Zw76Vu"
+    if not logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]:
+        logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName=f"{job}/algo-1-1768467840")
+    now = int(time.time() * 1000)  # CloudWatch refuses events older than 14 days
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName=f"{job}/algo-1-1768467840",
+        logEvents=[
+            {"timestamp": now, "message": "[0]#011train-logloss:0.61"},
+            {"timestamp": now + 1, "message": "Delimiter ',' is not found in the line"},
+        ],
+    )
+    expect_steps(stubber, recorded.STEPS_IN_EVERY_STATUS)
+    text = backend.step_log(recorded.EXECUTION, "TrainModel")
+    assert text.splitlines()[1:] == [
+        "[0]#011train-logloss:0.61",
+        "Delimiter ',' is not found in the line",
+    ]
