@@ -164,3 +164,20 @@ def test_a_missing_code_bundle_says_how_to_make_it(titanic: Titanic) -> None:
     arn = titanic.run(CodeBundleUri="s3://titanic-mlops-artifacts-dev/pipeline/code/x/none.tar.gz")
     (step,) = titanic.backend.list_steps(arn)
     assert "smpipe bundle --local-store" in (step.failure_reason or "")
+
+
+def test_a_bad_hyperparameter_fails_training_with_the_containers_reason(titanic: Titanic) -> None:
+    # The same definition with eta out of range, as a hand-edited definition would be.
+    definition = json.loads(titanic.definition)
+    train = next(step for step in definition["Steps"] if step["Name"] == "TrainModel")
+    train["Arguments"]["HyperParameters"]["eta"] = "2.0"
+    name = f"{titanic.name}-bad-eta"
+    titanic.backend.upsert(name, json.dumps(definition), "role", None)
+    arn = titanic.backend.start(name, {})
+    assert titanic.backend.wait(arn, timeout=300)
+    failed = {step.name: step for step in titanic.backend.list_steps(arn)}["TrainModel"]
+    assert failed.status == "Failed"
+    reason = failed.failure_reason or ""
+    # One prefix, as SageMaker writes it, then where to look.
+    assert reason.startswith("ClientError: Hyperparameter eta: 2.0 is not in [0, 1]"), reason
+    assert reason.count("Error:") == 1 and "see the log:" in reason

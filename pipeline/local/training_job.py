@@ -28,12 +28,13 @@ def main(argv: list[str]) -> int:
     try:
         train(channels, job["hyperparameters"], Path(job["model_dir"]), sys.stdout)
     except AlgorithmError as error:
-        failure_file.write_text(str(error))
-        print(f"AlgorithmError: {error}", file=sys.stderr)
+        # "ClientError: ..." or "AlgorithmError: ...", as SageMaker's FailureReason says.
+        failure_file.write_text(error.failure_reason)
+        print(error.failure_reason, file=sys.stderr)
         return 1
     except Exception as error:  # a bug in the emulation: keep the traceback in the log
         traceback.print_exc()
-        failure_file.write_text(f"{type(error).__name__}: {error}")
+        failure_file.write_text(f"AlgorithmError: {type(error).__name__}: {error}")
         return 2
     return 0
 

@@ -80,11 +80,11 @@ def run_training(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
         on_start=ctx.job_started,
     )
     if exit_code != 0:
+        # The job writes its own "ClientError: ..." / "AlgorithmError: ..." reason.
         reason = failure_file.read_text().strip() if failure_file.is_file() else ""
-        raise StepFailed(
-            f"AlgorithmError: {reason or log_tail(ctx.log_path) or 'training failed'} "
-            f"(exit code {exit_code}); see the log: {ctx.log_path}"
-        )
+        if not reason:
+            reason = f"AlgorithmError: {log_tail(ctx.log_path) or 'training failed'}"
+        raise StepFailed(f"{reason} (exit code {exit_code}); see the log: {ctx.log_path}")
 
     artifact = _model_archive(model_dir, root)
     output_path = to_text((arguments.get("OutputDataConfig") or {}).get("S3OutputPath", ""))
