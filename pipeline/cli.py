@@ -30,6 +30,7 @@ PIPELINE_COMMANDS: dict[str, str] = {
     "registry": "pipeline.commands.registry:registry",
     "bundle": "pipeline.commands.bundle:bundle",
     "put": "pipeline.commands.put:put",
+    "evidence": "pipeline.commands.evidence:evidence",
 }
 
 cli = LazyGroup(

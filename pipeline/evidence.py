@@ -1,0 +1,532 @@
+"""The facts of one pipeline execution that the workshop's "Evidencia requerida" asks for.
+
+``collect_evidence`` reads them through the ``Backend`` protocol plus a small
+``EvidenceSource`` (object proof, the executed definition, property files) and evaluates the
+seed's "Criterio de cierre" from them; ``pipeline.evidence_render`` writes the Markdown. It
+only reads: no state, object or AWS resource is changed.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.backend import Backend, ExecutionSummary, ModelPackage, StepRecord
+from pipeline.evidence_sources import EvidenceSource, ObjectProof, PropertyReport
+from pipeline.terraform_plan import PlanSummary
+
+# The seed's names: the four contract parameters, the five steps, the gate's JSON path.
+CONTRACT_PARAMETERS = ("CodeBundleUri", "InputTrainUri", "InputValidationUri", "AccuracyThreshold")
+REQUIRED_STEPS = (
+    "DataPreProcessing",
+    "TrainModel",
+    "ModelEvaluation",
+    "QualityGateAccuracy",
+    "RegisterModel",
+)
+GATE_STEP = "QualityGateAccuracy"
+REGISTER_STEP = "RegisterModel"
+GATE_JSON_PATH = "metrics.accuracy"
+THRESHOLD_PARAMETER = "AccuracyThreshold"
+CODE_BUNDLE_PARAMETER = "CodeBundleUri"
+CURATED_SEGMENT = "/curated/"
+COMMIT_SHA = re.compile(r"^[0-9a-f]{40}$")
+
+COMPARISONS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
+    "GreaterThanOrEqualTo": (">=", operator.ge),
+    "GreaterThan": (">", operator.gt),
+    "LessThanOrEqualTo": ("<=", operator.le),
+    "LessThan": ("<", operator.lt),
+    "Equals": ("==", operator.eq),
+}
+
+
+@dataclass(frozen=True)
+class CodeBundle:
+    uri: str | None
+    version: str | None  # the path segment after pipeline/code/
+    commit: str | None  # the 40-hex commit SHA the version starts with
+    proof: ObjectProof | None
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The quality gate as the executed definition declares it, and how it went."""
+
+    step: str
+    comparison: str  # GreaterThanOrEqualTo ...
+    json_path: str | None
+    property_file: str | None  # Steps.ModelEvaluation.PropertyFiles.EvaluationReport
+    right: str  # Parameters.AccuracyThreshold, or a literal
+    if_steps: tuple[str, ...]
+    else_steps: tuple[str, ...]
+    outcome: str | None  # "True" | "False" from the step's metadata
+    left_value: float | None
+    right_value: float | None
+
+    @property
+    def symbol(self) -> str:
+        known = COMPARISONS.get(self.comparison)
+        return known[0] if known else self.comparison
+
+    @property
+    def expected_outcome(self) -> bool | None:
+        """What the condition should give for the recorded values (None: unknown)."""
+        known = COMPARISONS.get(self.comparison)
+        if known is None or self.left_value is None or self.right_value is None:
+            return None
+        return known[1](self.left_value, self.right_value)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    number: int
+    text: str
+    met: bool | None  # None: cannot be told from this execution
+    detail: str
+
+
+@dataclass(frozen=True)
+class RequiredItem:
+    """One entry of the seed's "Evidencia requerida" and how far this report covers it."""
+
+    number: int
+    text: str
+    status: str  # one of ITEM_STATUSES
+    detail: str
+
+
+RECORDED, RECORDED_LOCALLY, NEEDS_AWS, MISSING = (
+    "recorded",
+    "recorded locally; needs AWS",
+    "needs AWS",
+    "missing",
+)
+ITEM_STATUSES = (RECORDED, RECORDED_LOCALLY, NEEDS_AWS, MISSING)
+
+
+@dataclass(frozen=True)
+class SpecComparison:
+    """Whether the definition that ran is what ``smpipe compile SPEC --env ENV`` gives."""
+
+    spec: str
+    env: str | None
+    variables: Mapping[str, str]
+    identical: bool | None  # None: the executed definition could not be read
+    region: str | None
+
+
+@dataclass
+class Evidence:
+    backend: str
+    execution: ExecutionSummary
+    pipeline_arn: str
+    parameters: dict[str, str]
+    steps: list[StepRecord]
+    bundle: CodeBundle
+    gate: Gate | None
+    packages: list[ModelPackage]
+    metrics: dict[str, float]
+    metrics_source: str | None
+    definition_read: bool
+    plan: PlanSummary | None = None
+    spec: SpecComparison | None = None
+    output: str | None = None
+    state_label: str | None = None
+    package_group: str | None = None
+    command: str | None = None  # the smpipe command that wrote the report
+    logs: dict[str, str] = field(default_factory=dict)  # step -> where its log is
+    items: list[RequiredItem] = field(default_factory=list)
+    criteria: list[Criterion] = field(default_factory=list)
+
+    @property
+    def local(self) -> bool:
+        return self.backend == "local"
+
+    def step(self, name: str) -> StepRecord | None:
+        return next((step for step in self.steps if step.name == name), None)
+
+
+def collect_evidence(
+    source: EvidenceSource,
+    execution_arn: str,
+    *,
+    plan: PlanSummary | None = None,
+    spec: SpecComparison | None = None,
+    compiled_definition: dict[str, Any] | None = None,
+    output: str | None = None,
+) -> Evidence:
+    """Every fact the report shows, read once. ``compiled_definition`` (from ``--spec``) is
+    compared with the definition the execution ran."""
+    backend: Backend = source.backend
+    execution = backend.describe_execution(execution_arn)
+    parameters = dict(sorted(backend.parameters(execution_arn).items()))
+    steps = backend.list_steps(execution_arn)
+    definition = source.executed_definition(execution_arn)
+    reports = source.property_reports(execution_arn)
+    packages = [
+        backend.describe_model_package(step.metadata["ModelPackageArn"])
+        for step in steps
+        if step.metadata.get("ModelPackageArn")
+    ]
+    metrics, metrics_source = _metrics(reports, packages)
+    if spec is not None and compiled_definition is not None:
+        identical = None if definition is None else definition == compiled_definition
+        spec = SpecComparison(spec.spec, spec.env, spec.variables, identical, spec.region)
+    evidence = Evidence(
+        backend=backend.name,
+        execution=execution,
+        pipeline_arn=pipeline_arn_of(execution_arn),
+        parameters=parameters,
+        steps=steps,
+        bundle=_code_bundle(source, parameters.get(CODE_BUNDLE_PARAMETER)),
+        gate=_gate(definition, steps, reports, parameters),
+        packages=packages,
+        metrics=metrics,
+        metrics_source=metrics_source,
+        definition_read=definition is not None,
+        plan=plan,
+        spec=spec,
+        output=output,
+        state_label=getattr(source, "state_label", None),
+        package_group=_package_group(definition, packages),
+    )
+    evidence.logs = {step.name: _log_location(source, step) for step in steps}
+    evidence.items = required_items(evidence)
+    evidence.criteria = closing_criteria(evidence, definition)
+    return evidence
+
+
+def pipeline_arn_of(execution_arn: str) -> str:
+    """``arn:...:pipeline/NAME/execution/ID`` -> ``arn:...:pipeline/NAME``."""
+    return execution_arn.split("/execution/", 1)[0]
+
+
+def bundle_version(uri: str) -> tuple[str | None, str | None]:
+    """(version, commit SHA) from ``s3://b/pipeline/code/<version>/pipeline_code.tar.gz``."""
+    match = re.search(r"/pipeline/code/([^/]+)/", uri)
+    if not match:
+        return None, None
+    version = match.group(1)
+    head = version.split("-", 1)[0]
+    return version, head if COMMIT_SHA.match(head) else None
+
+
+def _code_bundle(source: EvidenceSource, uri: str | None) -> CodeBundle:
+    if not uri:
+        return CodeBundle(None, None, None, None)
+    version, commit = bundle_version(uri)
+    return CodeBundle(uri, version, commit, source.object_proof(uri))
+
+
+def _metrics(
+    reports: list[PropertyReport], packages: list[ModelPackage]
+) -> tuple[dict[str, float], str | None]:
+    """The evaluation report's ``metrics`` (the seed's four), else the package's."""
+    for step, file_path, document in reports:
+        section = document.get("metrics") if isinstance(document, dict) else None
+        if isinstance(section, dict):
+            numbers = {
+                str(k): float(v)
+                for k, v in section.items()
+                if isinstance(v, int | float) and not isinstance(v, bool)
+            }
+            if numbers:
+                return numbers, f"{step} {file_path}"
+    for package in packages:
+        if package.metrics:
+            return dict(package.metrics), f"model package {package.arn}"
+    return {}, None
+
+
+def _log_location(source: EvidenceSource, step: StepRecord) -> str:
+    """``CloudWatch `group`, streams `prefix*` `` (SageMaker) or the log file (local)."""
+    meta = step.metadata
+    if meta.get("LogGroup"):
+        return f"CloudWatch `{meta['LogGroup']}`, streams `{meta.get('LogStreamPrefix', '')}*`"
+    if meta.get("LogFile"):
+        return f"`{source.show_path(meta['LogFile'])}`"
+    return ""
+
+
+def _package_group(
+    definition: Mapping[str, Any] | None, packages: list[ModelPackage]
+) -> str | None:
+    if packages:
+        return packages[0].group
+    for step in _definition_steps(definition):
+        group = (step.get("Arguments") or {}).get("ModelPackageGroupName")
+        if step.get("Type") == "RegisterModel" and isinstance(group, str):
+            return group
+    return None
+
+
+def _definition_steps(definition: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """Every step of a definition, the condition branches' too."""
+    found: list[dict[str, Any]] = []
+
+    def visit(steps: Any) -> None:
+        for step in steps if isinstance(steps, list) else []:
+            if isinstance(step, dict):
+                found.append(step)
+                arguments = step.get("Arguments")
+                if isinstance(arguments, dict):
+                    visit(arguments.get("IfSteps"))
+                    visit(arguments.get("ElseSteps"))
+
+    visit((definition or {}).get("Steps"))
+    return found
+
+
+def _gate(
+    definition: Mapping[str, Any] | None,
+    steps: list[StepRecord],
+    reports: list[PropertyReport],
+    parameters: Mapping[str, str],
+) -> Gate | None:
+    conditions = [s for s in _definition_steps(definition) if s.get("Type") == "Condition"]
+    declared = next((s for s in conditions if s.get("Name") == GATE_STEP), None) or next(
+        iter(conditions), None
+    )
+    record = next((s for s in steps if s.type == "Condition" or s.name == GATE_STEP), None)
+    if declared is None and record is None:
+        return None
+    arguments = (declared or {}).get("Arguments") or {}
+    condition: dict[str, Any] = next(iter(arguments.get("Conditions") or []), {})
+    left = (condition.get("LeftValue") or {}).get("Std:JsonGet") or {}
+    property_file = (left.get("PropertyFile") or {}).get("Get")
+    json_path = left.get("Path")
+    right_raw = condition.get("RightValue")
+    if isinstance(right_raw, dict) and "Get" in right_raw:
+        right = str(right_raw["Get"])
+        right_value = _number(parameters.get(right.removeprefix("Parameters.")))
+    else:
+        right, right_value = str(right_raw), _number(right_raw)
+    return Gate(
+        step=str((declared or {}).get("Name") or (record.name if record else GATE_STEP)),
+        comparison=str(condition.get("Type") or "?"),
+        json_path=str(json_path) if json_path else None,
+        property_file=str(property_file) if property_file else None,
+        right=right,
+        if_steps=tuple(str(s.get("Name")) for s in arguments.get("IfSteps") or []),
+        else_steps=tuple(str(s.get("Name")) for s in arguments.get("ElseSteps") or []),
+        outcome=record.metadata.get("Outcome") if record else None,
+        left_value=_left_value(property_file, json_path, reports),
+        right_value=right_value,
+    )
+
+
+def _left_value(property_file: Any, json_path: Any, reports: list[PropertyReport]) -> float | None:
+    """The value the gate compared: ``json_path`` in the report of the property file's step."""
+    if not isinstance(json_path, str):
+        return None
+    step = str(property_file).split(".")[1] if str(property_file).startswith("Steps.") else None
+    for name, _file, document in reports:
+        if step is not None and name != step:
+            continue
+        value: Any = document
+        for key in json_path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        number = _number(value)
+        if number is not None:
+            return number
+    return None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# ---- the seed's "Evidencia requerida" ----
+REQUIRED_TEXTS = (
+    "`terraform plan` of phase 03 reviewed",
+    "`CodeBundleUri` used (with commit SHA) and proof the object exists",
+    "`PipelineArn` and `PipelineExecutionArn`",
+    "Status of each step (" + ", ".join(REQUIRED_STEPS) + ")",
+    "`ModelPackageArn` registered and `ModelApprovalStatus=PendingManualApproval`",
+    "Where the critical steps' logs are (CloudWatch)",
+)
+
+
+def required_items(evidence: Evidence) -> list[RequiredItem]:
+    """Each required item: recorded, recorded only locally (AWS still needed), or missing."""
+    here = RECORDED_LOCALLY if evidence.local else RECORDED
+    plan = evidence.plan
+    statuses: list[tuple[str, str]] = [
+        (RECORDED, plan.headline) if plan else (NEEDS_AWS, "no plan given (--terraform-plan)")
+    ]
+    proof = evidence.bundle.proof
+    if evidence.bundle.uri is None:
+        statuses.append((MISSING, f"the execution has no {CODE_BUNDLE_PARAMETER} parameter"))
+    elif proof is None or proof.exists is None:
+        statuses.append((NEEDS_AWS, (proof.note if proof else None) or "not checked"))
+    elif not proof.exists:
+        statuses.append((MISSING, f"no object at {evidence.bundle.uri}"))
+    else:
+        commit = evidence.bundle.commit or "no commit SHA in the URI"
+        statuses.append((here, f"commit {commit}; {proof.size} bytes"))
+    statuses.append((here, evidence.execution.status))
+    ran = [name for name in REQUIRED_STEPS if evidence.step(name) is not None]
+    statuses.append(
+        (here, f"{len(ran)} of {len(REQUIRED_STEPS)} ran") if ran else (MISSING, "no step ran")
+    )
+    pending = [p for p in evidence.packages if p.approval_status == "PendingManualApproval"]
+    if pending:
+        statuses.append((here, f"version {pending[0].version}, {pending[0].approval_status}"))
+    elif evidence.packages:
+        first = evidence.packages[0]
+        statuses.append((here, f"version {first.version}, now {first.approval_status}"))
+    else:
+        gate = evidence.gate
+        why = (
+            "the gate was not met (outcome False)"
+            if gate and gate.outcome == "False"
+            else "RegisterModel did not register a package"
+        )
+        statuses.append((MISSING, f"no model package: {why}"))
+    logged = [name for name, where in evidence.logs.items() if where]
+    statuses.append(
+        (here, f"{len(logged)} steps with logs") if logged else (MISSING, "no step log recorded")
+    )
+    return [
+        RequiredItem(number, text, status, detail)
+        for number, (text, (status, detail)) in enumerate(
+            zip(REQUIRED_TEXTS, statuses, strict=True), start=1
+        )
+    ]
+
+
+# ---- the seed's "Criterio de cierre" ----
+def closing_criteria(evidence: Evidence, definition: Mapping[str, Any] | None) -> list[Criterion]:
+    return [
+        _contract(evidence, definition),
+        _end_to_end(evidence),
+        _gate_path(evidence),
+        _register_only_if_met(evidence),
+        _recorded(evidence),
+    ]
+
+
+def _contract(evidence: Evidence, definition: Mapping[str, Any] | None) -> Criterion:
+    text = "Parameter contract applied (" + ", ".join(CONTRACT_PARAMETERS) + ")"
+    missing = [name for name in CONTRACT_PARAMETERS if name not in evidence.parameters]
+    if definition is not None:
+        declared = {str(p.get("Name")) for p in definition.get("Parameters") or []}
+        missing += [n for n in CONTRACT_PARAMETERS if n not in declared and n not in missing]
+    if missing:
+        return Criterion(1, text, False, "missing: " + ", ".join(missing))
+    return Criterion(
+        1,
+        text,
+        True,
+        "the execution ran with all four (see Parameters); the definition declares them"
+        if definition is not None
+        else "the execution ran with all four (see Parameters)",
+    )
+
+
+def _end_to_end(evidence: Evidence) -> Criterion:
+    text = "Pipeline runs end to end from `curated/*`"
+    inputs = [evidence.parameters.get(n, "") for n in ("InputTrainUri", "InputValidationUri")]
+    not_curated = [uri or "(missing)" for uri in inputs if CURATED_SEGMENT not in uri]
+    job_steps = [n for n in REQUIRED_STEPS if n != REGISTER_STEP]
+    not_succeeded = [
+        f"{name} {step.status if step else 'did not run'}"
+        for name in job_steps
+        if (step := evidence.step(name)) is None or step.status != "Succeeded"
+    ]
+    status = evidence.execution.status
+    problems = []
+    if status != "Succeeded":
+        problems.append(f"execution {status}")
+    problems += not_succeeded
+    if not_curated:
+        problems.append("inputs not under curated/: " + ", ".join(not_curated))
+    if problems:
+        return Criterion(2, text, False, "; ".join(problems))
+    return Criterion(
+        2,
+        text,
+        True,
+        f"execution Succeeded; {', '.join(job_steps)} Succeeded; inputs "
+        + " and ".join(f"`{uri}`" for uri in inputs),
+    )
+
+
+def _gate_path(evidence: Evidence) -> Criterion:
+    text = f"Quality gate evaluated on `{GATE_JSON_PATH}`"
+    gate = evidence.gate
+    if gate is None:
+        return Criterion(3, text, False, "the execution has no condition step")
+    if not evidence.definition_read:
+        return Criterion(3, text, None, "the executed definition could not be read")
+    if gate.json_path != GATE_JSON_PATH:
+        return Criterion(3, text, False, f"{gate.step} reads `{gate.json_path}`")
+    if gate.outcome is None:
+        step = evidence.step(gate.step)
+        return Criterion(
+            3, text, False, f"{gate.step} {step.status if step else 'did not run'}: no outcome"
+        )
+    value = "?" if gate.left_value is None else f"{gate.left_value:.4f}"
+    bound = "?" if gate.right_value is None else f"{gate.right_value:g}"
+    return Criterion(
+        3,
+        text,
+        True,
+        f"{gate.step}: `{gate.json_path}` of {gate.property_file} {gate.symbol} {gate.right}: "
+        f"{value} {gate.symbol} {bound} -> outcome {gate.outcome}",
+    )
+
+
+def _register_only_if_met(evidence: Evidence) -> Criterion:
+    text = f"`{REGISTER_STEP}` runs only if the threshold is met"
+    gate = evidence.gate
+    register = evidence.step(REGISTER_STEP)
+    ran = register is not None
+    if gate is None or gate.outcome is None:
+        return Criterion(4, text, None if not ran else False, "the gate has no outcome")
+    outcome = gate.outcome == "True"
+    expected = gate.expected_outcome
+    if expected is not None and expected != outcome:
+        return Criterion(
+            4, text, False, f"the gate gave {gate.outcome} but the values say {expected}"
+        )
+    if outcome and not ran:
+        return Criterion(4, text, False, "threshold met but RegisterModel did not run")
+    if not outcome and ran:
+        return Criterion(4, text, False, "threshold not met but RegisterModel ran")
+    if outcome:
+        assert register is not None
+        return Criterion(
+            4, text, True, f"threshold met (outcome True) and RegisterModel {register.status}"
+        )
+    return Criterion(
+        4, text, True, "threshold not met (outcome False) and RegisterModel did not run"
+    )
+
+
+def _recorded(evidence: Evidence) -> Criterion:
+    text = "Complete evidence recorded in `docs/iterations/ITER-20260220-02.md`"
+    missing = [str(i.number) for i in evidence.items if i.status == MISSING]
+    pending = [str(i.number) for i in evidence.items if i.status in (NEEDS_AWS, RECORDED_LOCALLY)]
+    where = f"`{evidence.output}`" if evidence.output else "standard output (no -o)"
+    if missing:
+        return Criterion(5, text, False, f"written to {where}; items {', '.join(missing)} missing")
+    if evidence.output is None:
+        return Criterion(5, text, False, "printed, not written: pass -o docs/iterations/...")
+    if pending:
+        return Criterion(
+            5,
+            text,
+            None,
+            f"written to {where}; items {', '.join(pending)} still need AWS (see each item)",
+        )
+    return Criterion(5, text, True, f"written to {where}")
