@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import json
 import os
 import shutil
@@ -369,15 +370,12 @@ def main() -> None:
         print()
         print(TARGETS)
         base = results[0]
-        generated = [r for r in results[1:] if r.exit_code == 0]
-        if len(generated) >= 2:
-            first, last = generated[0], generated[-1]
-            # The per-step cost above the fixed start-up cost, from the smallest and largest.
-            slope = (last.median - first.median) / (last.steps - first.steps)
-            print(
-                f"start-up ~{first.median - slope * first.steps:.3f} s, then "
-                f"{1000 * slope:.2f} ms per step (from {first.steps} and {last.steps} steps)"
-            )
+        # The marginal cost of a step between successive sizes: flat if compile is linear.
+        # (A run that ends on a diagnostic has done all the work but the final write.)
+        generated = results[1:]
+        for smaller, larger in itertools.pairwise(generated):
+            slope = (larger.median - smaller.median) / (larger.steps - smaller.steps)
+            print(f"{smaller.steps} -> {larger.steps} steps: {1000 * slope:.2f} ms per added step")
         for r in results:
             if r.exit_code != 0:
                 print(f"\n{r.label} {r.steps} steps failed (exit {r.exit_code}):")
