@@ -23,7 +23,7 @@ from compiler.errors import UsageError
 from pipeline.backend import ExecutionSummary, ModelPackage, ParameterValue, StepRecord
 from pipeline.sagemaker import records
 from pipeline.sagemaker.errors import AwsError, aws_errors, client_error_code
-from pipeline.sagemaker.polling import backoff_delays
+from pipeline.sagemaker.polling import PollPacer, backoff_delays
 from pipeline.sagemaker.s3 import head_object, read_small_object
 from pipeline.sagemaker.sdk import sdk_resources
 from pipeline.sagemaker.session import AwsSettings, SmpipeBotoSession, open_session
@@ -45,6 +45,7 @@ class SageMakerBackend:
         *,
         session: SmpipeBotoSession | None = None,
         code_bundle_parameter: str = CODE_BUNDLE_PARAMETER,
+        pacer: PollPacer | None = None,
     ) -> None:
         self.settings = settings or (
             session.settings if session else AwsSettings.from_environment()
@@ -52,6 +53,7 @@ class SageMakerBackend:
         self._session = session
         self.code_bundle_parameter = code_bundle_parameter
         self._step_types: dict[str, dict[str, str]] = {}
+        self.pacer = pacer or PollPacer()
 
     # ---- plumbing ----
     @property
@@ -183,11 +185,14 @@ class SageMakerBackend:
 
     def describe_execution(self, execution_arn: str) -> ExecutionSummary:
         resources = sdk_resources()
+        self.pacer.before(("execution", execution_arn))
         with self._errors("describe execution", execution_arn):
             execution = resources.PipelineExecution.get(
                 pipeline_execution_arn=execution_arn, **self._where()
             )
-            return records.execution_summary(self._api(execution))
+            summary = records.execution_summary(self._api(execution))
+        self.pacer.after(("execution", execution_arn), summary.status)
+        return summary
 
     def list_executions(self, pipeline_name: str | None = None) -> list[ExecutionSummary]:
         """Newest first. Without a name: the executions of the most recent pipelines."""
@@ -222,9 +227,12 @@ class SageMakerBackend:
         resources = sdk_resources()
         execution = resources.PipelineExecution(pipeline_execution_arn=execution_arn)
         types = self._types_for(execution, execution_arn)
+        self.pacer.before(("steps", execution_arn))
         with self._errors("list the steps of execution", execution_arn):
             steps = execution.get_all_steps(sort_order="Ascending", **self._where())
-            return [records.step_record(self._api(step), types) for step in steps]
+            found = [records.step_record(self._api(step), types) for step in steps]
+        self.pacer.after(("steps", execution_arn), tuple((s.name, s.status) for s in found))
+        return found
 
     def _types_for(self, execution: Any, execution_arn: str) -> dict[str, str]:
         """Step name -> type from the definition the execution ran (it never changes)."""

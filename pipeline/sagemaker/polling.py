@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Hashable, Iterator
 
 FIRST_DELAY_SECONDS = 2.0
 BACKOFF_FACTOR = 1.5
@@ -21,3 +22,44 @@ def backoff_delays(
     while True:
         yield delay
         delay = min(delay * factor, cap)
+
+
+class PollPacer:
+    """Spaces repeated polls of the same thing: the first call goes at once, each repeat
+    waits ``first`` seconds after the previous one, growing by ``factor`` up to ``cap``
+    while the answer stays the same, back to ``first`` when it changes.
+
+    The backend paces its own describe/list calls, so any caller that loops (``watch``,
+    ``run``, ``stop --wait``) polls SageMaker with backoff however fast it asks."""
+
+    def __init__(
+        self,
+        first: float = FIRST_DELAY_SECONDS,
+        factor: float = BACKOFF_FACTOR,
+        cap: float = MAX_DELAY_SECONDS,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if first < 0 or factor < 1 or cap < first:
+            raise ValueError("pacing needs first >= 0, factor >= 1 and cap >= first")
+        self.first, self.factor, self.cap = first, factor, cap
+        self.clock, self.sleep = clock, sleep
+        self._last: dict[Hashable, tuple[float, float, Hashable]] = {}
+
+    def before(self, key: Hashable) -> None:
+        """Wait, if needed, before polling ``key`` again."""
+        state = self._last.get(key)
+        if state is not None:
+            remaining = state[0] + state[1] - self.clock()
+            if remaining > 0:
+                self.sleep(remaining)
+
+    def after(self, key: Hashable, answer: Hashable) -> None:
+        """Record the poll of ``key`` and what it answered."""
+        previous = self._last.get(key)
+        if previous is None or previous[2] != answer:
+            delay = self.first
+        else:
+            delay = min(previous[1] * self.factor, self.cap)
+        self._last[key] = (self.clock(), delay, answer)

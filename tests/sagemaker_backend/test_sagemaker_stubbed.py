@@ -16,6 +16,7 @@ from botocore.stub import ANY, Stubber
 
 from pipeline.sagemaker import records
 from pipeline.sagemaker.backend import SageMakerBackend
+from pipeline.sagemaker.polling import PollPacer
 from pipeline.sagemaker.session import AwsSettings, SmpipeBotoSession
 
 
@@ -36,7 +37,7 @@ class StubbedSession(SmpipeBotoSession):
 def stubbed(aws_env: dict[str, str]) -> Iterator[tuple[SageMakerBackend, Stubber]]:
     session = StubbedSession(AwsSettings.from_environment())
     with session.stubber:
-        yield SageMakerBackend(session=session), session.stubber
+        yield SageMakerBackend(session=session, pacer=PollPacer(first=0.0)), session.stubber
         session.stubber.assert_no_pending_responses()
 
 
