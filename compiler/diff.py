@@ -204,9 +204,9 @@ def _branch_membership(old: Any, new: Any) -> Iterator[FieldChange]:
 
 def _step_names(arguments: Any, key: str) -> list[str]:
     steps = arguments.get(key) if isinstance(arguments, dict) else None
-    return [
-        s["Name"] for s in steps or [] if isinstance(s, dict) and isinstance(s.get("Name"), str)
-    ]
+    if not isinstance(steps, list):
+        return []
+    return [s["Name"] for s in steps if isinstance(s, dict) and isinstance(s.get("Name"), str)]
 
 
 def diff_values(old: Any, new: Any, path: str, *, root: str = "") -> list[FieldChange]:

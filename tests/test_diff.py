@@ -11,9 +11,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compiler.compile import compile_spec_file
 from compiler.diff import diff_definitions
+from compiler.diff_render import render_json, render_text
 from pipeline.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -350,3 +353,38 @@ def test_depends_on_order_does_not_matter() -> None:
     assert diff_definitions(old, definition({**step("S"), "DependsOn": ["B", "A"]})).equal
     (item,) = diff_definitions(old, definition({**step("S"), "DependsOn": ["A"]})).steps
     assert [(f.path, f.old, f.new) for f in item.fields] == [("DependsOn", ["A", "B"], ["A"])]
+
+
+# --- any JSON a user may hand over: a diff, never a crash ----------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["Name", "Type", "Arguments", "IfSteps", "Get", "OutputName", "x"]),
+            children,
+            max_size=3,
+        )
+    ),
+    max_leaves=12,
+)
+steps_like = st.lists(
+    st.fixed_dictionaries(
+        {"Name": st.sampled_from(["A", "B", "C"]), "Type": st.sampled_from(["Condition", "X"])},
+        optional={"Arguments": json_values, "DependsOn": json_values},
+    ),
+    max_size=3,
+)
+definitions = st.fixed_dictionaries(
+    {"Steps": steps_like}, optional={"Parameters": json_values, "Version": json_values}
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(definitions, definitions)
+def test_any_definitions_diff_and_render_without_error(old: Any, new: Any) -> None:
+    changes = diff_definitions(old, new)
+    assert render_text(changes, "a", "b")
+    assert json.loads(render_json(changes, "a", "b"))["equal"] == changes.equal
+    assert diff_definitions(old, old).equal
