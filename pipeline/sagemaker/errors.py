@@ -6,6 +6,7 @@ bundle was not uploaded for that commit; AccessDenied means a policy; throttling
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -58,8 +59,18 @@ BAD_CREDENTIALS = {
 }
 
 
+SERVER_FAILURES = {"InternalFailure", "InternalServerError", "ServiceUnavailable", "InternalError"}
+MAX_DETAIL = 300
+
+
 def client_error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code") or "")
+
+
+def one_line(text: str) -> str:
+    """AWS's message on one line: tags dropped (an HTML error page), spaces collapsed, cut."""
+    plain = " ".join(re.sub(r"<[^>]*>", " ", text).split())
+    return plain if len(plain) <= MAX_DETAIL else plain[: MAX_DETAIL - 3] + "..."
 
 
 def explain_client_error(
@@ -67,7 +78,7 @@ def explain_client_error(
 ) -> str:
     """The one-line message for an error AWS returned."""
     code = client_error_code(error)
-    detail = str(error.response.get("Error", {}).get("Message") or "").strip()
+    detail = one_line(str(error.response.get("Error", {}).get("Message") or ""))
     target = f" {resource}" if resource else ""
     who = f" ({settings.describe()})" if settings else ""
     profile = settings.profile if settings else "$AWS_PROFILE"
@@ -100,6 +111,11 @@ def explain_client_error(
         return (
             f"cannot {action}: {resource or 'the resource'} does not exist{region} ({code}); "
             f"check the name or ARN, the region and the profile{who}"
+        )
+    if code in SERVER_FAILURES or code.startswith("5"):
+        return (
+            f"cannot {action}{target}: the service failed ({code}) even after retries; try "
+            "again later (an emulator such as moto answers 500 for calls it does not implement)"
         )
     text = f": {detail}" if detail else ""
     return f"cannot {action}{target}: {code or 'AWS error'}{text}"

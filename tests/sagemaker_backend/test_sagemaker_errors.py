@@ -58,6 +58,7 @@ def client_error(code: str, message: str = "detail") -> ClientError:
             "cannot upsert pipeline p: AWS does not accept the credentials of profile",
         ),
         ("ConflictException", "cannot upsert pipeline p: ConflictException: detail"),
+        ("500", "cannot upsert pipeline p: the service failed (500) even after retries"),
     ],
 )
 def test_each_aws_error_code_reads_as_one_line(code: str, expected: str) -> None:
@@ -103,3 +104,11 @@ def test_an_unreachable_endpoint(aws_env: dict[str, str]) -> None:
         f"cannot describe model package: http://127.0.0.1:{port} is unreachable "
         "(EndpointConnectionError); check the network"
     )
+
+
+def test_an_html_error_page_becomes_one_short_line() -> None:
+    page = "<!doctype html>\n<html lang=en>\n<title>Bad</title>\n<h1>Bad</h1>\n" + "x" * 500
+    message = explain_client_error(client_error("Teapot", page), "start pipeline", "p", SETTINGS)
+    assert "\n" not in message and "<" not in message
+    assert message.startswith("cannot start pipeline p: Teapot: Bad Bad xxx")
+    assert message.endswith("...") and len(message) < 400
