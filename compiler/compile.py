@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from compiler.definition_check import check_definition
-from compiler.diagnostics import Diagnostic, locate, problem, render_text
+from compiler.diagnostics import Diagnostic, locate, render_text
 from compiler.emit.definition import build_definition, dumps
 from compiler.errors import SmpipeError
 from compiler.loader import LoadedDocument, load_file
@@ -36,9 +36,21 @@ class CheckResult:
     variables: DeployVariables | None = None
     sources: dict[str, str] = field(default_factory=dict)  # file -> text, for carets
 
+    # The definition, once emitted and checked (only for a spec without errors).
+    definition: dict[str, Any] | None = None
+    text: str | None = None
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
     @property
     def ok(self) -> bool:
-        return not self.diagnostics and self.spec is not None
+        return not self.errors and self.spec is not None
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,7 @@ class CompileResult:
     spec: Spec
     definition: dict[str, Any]
     text: str
+    warnings: list[Diagnostic] = field(default_factory=list)
 
     @property
     def pipeline_name(self) -> str:
@@ -66,7 +79,7 @@ class SpecProblems(SmpipeError):
     def __init__(self, result: CheckResult) -> None:
         self.result = result
         text = render_text(result.diagnostics, result.sources).rstrip("\n")
-        count = len(result.diagnostics)
+        count = len(result.errors)
         super().__init__(f"{count} problem{'s' if count != 1 else ''} in {result.file}:\n{text}")
 
 
@@ -133,7 +146,7 @@ def check_document(
     result.diagnostics.extend(locate(found, document.file, document.positions))
     result.diagnostics.sort()
     result.spec = spec
-    if not result.diagnostics and variables is not None:
+    if not result.errors and variables is not None:
         _check_emitted(result, document)
     return result
 
@@ -141,11 +154,9 @@ def check_document(
 def _check_emitted(result: CheckResult, document: LoadedDocument) -> None:
     """Emit, then check the definition against the project's schema and the size limit."""
     assert result.spec is not None and result.variables is not None
-    definition = build_definition(result.spec, result.variables.values.get("region", ""))
-    found = [
-        problem(rule, path, message)
-        for rule, path, message in check_definition(definition, dumps(definition))
-    ]
+    result.definition = build_definition(result.spec, result.variables.values.get("region", ""))
+    result.text = dumps(result.definition)
+    found = check_definition(result.definition, result.text)
     result.diagnostics.extend(locate(found, document.file, document.positions))
 
 
@@ -160,6 +171,5 @@ def compile_spec_file(
     result = check_spec_file(path, env, variables or {}, display_name, resolve_variables=True)
     if not result.ok:
         raise SpecProblems(result)
-    assert result.spec is not None and result.variables is not None
-    definition = build_definition(result.spec, result.variables.values.get("region", ""))
-    return CompileResult(result.spec, definition, dumps(definition))
+    assert result.spec is not None and result.definition is not None and result.text is not None
+    return CompileResult(result.spec, result.definition, result.text, result.warnings)

@@ -10,6 +10,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from compiler.diagnostics import Diagnostic, problem
 from compiler.sagemaker_data import limits
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "pipeline-definition.schema.json"
@@ -22,17 +23,15 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(json.loads(SCHEMA_FILE.read_text()))
 
 
-def check_definition(
-    definition: dict[str, Any], text: str
-) -> list[tuple[str, tuple[str | int, ...], str]]:
-    """(rule, spec path, message) for each problem of the emitted definition."""
+def check_definition(definition: dict[str, Any], text: str) -> list[Diagnostic]:
+    """Problems of the emitted definition, placed at the spec's pipeline name."""
     found = []
     for error in sorted(
         _validator().iter_errors(definition), key=lambda e: list(map(str, e.absolute_path))
     ):
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
         found.append(
-            (
+            problem(
                 "definition-schema",
                 _SPEC_PATH,
                 f"the compiled definition is invalid at {where or 'top level'}: {_short(error.message)}",
@@ -41,12 +40,16 @@ def check_definition(
     size = len(text.encode("utf-8"))
     maximum = limits()["pipeline_definition"]["max"]
     if size > maximum:
+        # Only the inline PipelineDefinition is limited; PipelineDefinitionS3Location is not,
+        # and infra/terraform switches to it past this size: warn, do not refuse.
         found.append(
-            (
+            problem(
                 "definition-size",
                 _SPEC_PATH,
-                f"the compiled definition is {size:,} bytes; CreatePipeline takes at most {maximum:,} "
-                "inline (split the pipeline or upload the definition to S3)",
+                f"the compiled definition is {size:,} bytes, over CreatePipeline's inline limit of "
+                f"{maximum:,}: deploy it through S3 (PipelineDefinitionS3Location; infra/terraform "
+                "does so past this size)",
+                severity="warning",
             )
         )
     return found

@@ -27,6 +27,12 @@ class Diagnostic:
     path: tuple[PathElement, ...] = ()
     # True when the problem is the key itself (unknown, duplicate), not its value.
     at_key: bool = False
+    # "error" fails validate and compile; a "warning" is shown and the command goes on.
+    severity: str = "error"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -34,16 +40,22 @@ class Diagnostic:
             "line": self.line,
             "col": self.col,
             "rule": self.rule,
+            "severity": self.severity,
             "message": self.message,
             "path": list(self.path),
         }
 
 
 def problem(
-    rule: str, path: Sequence[PathElement], message: str, *, at_key: bool = False
+    rule: str,
+    path: Sequence[PathElement],
+    message: str,
+    *,
+    at_key: bool = False,
+    severity: str = "error",
 ) -> Diagnostic:
     """A diagnostic not yet positioned (rules call this; :func:`locate` fills the place)."""
-    return Diagnostic("", 0, 0, rule, message, tuple(path), at_key)
+    return Diagnostic("", 0, 0, rule, message, tuple(path), at_key, severity)
 
 
 def locate(diagnostics: Iterable[Diagnostic], file: str, positions: Positions) -> list[Diagnostic]:
@@ -59,7 +71,8 @@ def render_text(diagnostics: Sequence[Diagnostic], sources: dict[str, str]) -> s
     """``file:line:col: message [rule]`` with the source line and a caret under the column."""
     out = []
     for d in diagnostics:
-        out.append(f"{d.file}:{d.line}:{d.col}: {d.message} [{d.rule}]")
+        label = "" if d.is_error else f"{d.severity}: "
+        out.append(f"{d.file}:{d.line}:{d.col}: {label}{d.message} [{d.rule}]")
         lines = sources.get(d.file, "").splitlines()
         if 1 <= d.line <= len(lines):
             source_line = lines[d.line - 1].expandtabs(1)

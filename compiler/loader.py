@@ -119,12 +119,26 @@ def _convert(node: yaml.Node, path: Path, positions: Positions, problems: list[L
     return _constructor.construct_object(node, deep=True)
 
 
+# libyaml composes several times faster; its marks are the same, its error wording is not,
+# so a document it rejects is parsed again by the pure-Python loader for the message.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    if _FAST_LOADER is not None:
+        try:
+            return yaml.compose(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
 def load_text(text: str, file: str) -> LoadedDocument:
     """Parse one YAML document; a syntax error becomes a positioned problem."""
     positions = Positions()
     problems: list[LoadProblem] = []
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text)
         if node is None:
             problems.append(
                 LoadProblem(1, 1, "yaml-empty", "the file is empty: expected a YAML mapping")

@@ -172,3 +172,43 @@ def test_internal_errors_are_one_line() -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.returncode == 3
     assert "internal error: ZeroDivisionError" in result.stderr and "Traceback" not in result.stderr
+
+
+def _long_chain_spec(tmp_path: Path, steps: int) -> Path:
+    (tmp_path / "env").mkdir(exist_ok=True)
+    (tmp_path / "env" / "dev.yaml").write_text((ROOT / "spec" / "env" / "dev.yaml").read_text())
+    lines = [
+        "version: 1",
+        "pipeline: {name: long-chain, role: '${role_arn}', artifacts: 's3://${data_bucket}/runtime', code_bundle: Code}",
+        "parameters:",
+        "  Code: {type: String, default: 's3://${data_bucket}/code/pipeline_code.tar.gz'}",
+        "images:",
+        "  sklearn: {framework: sklearn, version: '1.2-1'}",
+        "steps:",
+    ]
+    for index in range(steps):
+        lines += [
+            f"  - name: Step{index}",
+            "    type: processing",
+            "    image: sklearn",
+            "    script: step.py",
+            "    outputs: [{name: out, source: /opt/ml/processing/out}]",
+        ]
+        if index:
+            lines.append(
+                f"    inputs: [{{name: previous, source: {{step: Step{index - 1}, output: out}}, destination: /opt/ml/processing/in}}]"
+            )
+    spec = tmp_path / "long.yaml"
+    spec.write_text("\n".join(lines) + "\n")
+    return spec
+
+
+def test_a_definition_over_the_inline_limit_compiles_with_a_warning(tmp_path: Path) -> None:
+    spec = _long_chain_spec(tmp_path, 500)
+    out = tmp_path / "definition.json"
+    code, _, err = invoke("compile", str(spec), "--env", "dev", "-o", str(out))
+    assert code == 0
+    assert "warning: the compiled definition is" in err and "[definition-size]" in err
+    assert out.stat().st_size > 1_048_576
+    code, text, _ = invoke("validate", str(spec), "--env", "dev")
+    assert code == 0 and "warning:" in text

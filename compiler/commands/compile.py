@@ -10,6 +10,7 @@ import click
 
 from compiler.commands.options import deploy_variable_options
 from compiler.compile import compile_spec_file
+from compiler.diagnostics import render_text
 from compiler.errors import UsageError
 from compiler.variables import parse_var_options
 
@@ -34,6 +35,8 @@ def compile_command(
     Deploy variables come from --env (spec/env/NAME.yaml) and --var KEY=VALUE.
     """
     result = compile_spec_file(Path(spec), env, parse_var_options(var_options), display_name=spec)
+    if result.warnings:
+        click.echo(render_text(result.warnings, {}), nl=False, err=True)
     if output is None or output == "-":
         click.echo(result.text, nl=False)
         return

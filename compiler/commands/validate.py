@@ -26,7 +26,7 @@ def validate(
     that need their values (names, region, role) are skipped; with them, the spec is
     also compiled and the definition checked.
 
-    Exit status: 0 no problems, 1 problems found, 2 usage error.
+    Exit status: 0 no problems (warnings are shown), 1 problems found, 2 usage error.
     """
     overrides = parse_var_options(var_options)
     diagnostics: list[Diagnostic] = []
@@ -37,11 +37,12 @@ def validate(
         sources.update(result.sources)
     if output_format == "json":
         click.echo(render_json(diagnostics), nl=False)
-    elif diagnostics:
-        click.echo(render_text(diagnostics, sources), nl=False, err=False)
-        count = len(diagnostics)
-        click.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
     else:
-        for spec in specs:
-            click.echo(f"{spec}: ok", err=True)
-    sys.exit(1 if diagnostics else 0)
+        click.echo(render_text(diagnostics, sources), nl=False)
+        errors = sum(1 for d in diagnostics if d.is_error)
+        if errors:
+            click.echo(f"{errors} problem{'s' if errors != 1 else ''} found", err=True)
+        else:
+            for spec in specs:
+                click.echo(f"{spec}: ok", err=True)
+    sys.exit(1 if any(d.is_error for d in diagnostics) else 0)

@@ -27,7 +27,11 @@ declare("deploy-variable-syntax", "deploy", "A ${...} is not a valid deploy vari
 declare(
     "deploy-variable-missing", "deploy", "A ${name} is not set by the environment file or --var."
 )
-declare("definition-size", "definition", "The compiled definition exceeds SageMaker's size limit.")
+declare(
+    "definition-size",
+    "definition",
+    "Warning: the compiled definition exceeds CreatePipeline's inline limit (deploy it through S3).",
+)
 declare(
     "definition-schema",
     "definition",

@@ -26,14 +26,17 @@ class SpecContext:
     spec: Spec
     variables: dict[str, str] | None  # None: validate without --env
     steps: dict[str, tuple[int, Step]] = field(init=False)
+    _index_of: dict[int, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.steps = {}
+        # By identity: list.index() would compare models deeply, quadratic in the steps.
+        self._index_of = {id(step): index for index, step in enumerate(self.spec.steps)}
         for index, step in enumerate(self.spec.steps):
             self.steps.setdefault(step.name, (index, step))
 
     def step_path(self, step: Step) -> PathT:
-        return ("steps", self.spec.steps.index(step))
+        return ("steps", self._index_of[id(step)])
 
     def outputs_of(self, step: Step) -> list[str]:
         if isinstance(step, ProcessingStep):
