@@ -168,7 +168,17 @@ def compile_spec_file(
 ) -> CompileResult:
     """Compile a spec to its definition; raises :class:`SpecProblems` if it has problems.
     Deploy variables are required: give ``env`` and/or ``variables``."""
-    result = check_spec_file(path, env, variables or {}, display_name, resolve_variables=True)
+    return compile_document(load_file(path, display_name), path, env, variables)
+
+
+def compile_document(
+    document: LoadedDocument,
+    path: Path,
+    env: str | None = None,
+    variables: Mapping[str, str] | None = None,
+) -> CompileResult:
+    """Compile an already loaded spec (e.g. read from git); ``path`` locates its env files."""
+    result = check_document(document, path, env, variables or {}, True)
     if not result.ok:
         raise SpecProblems(result)
     assert result.spec is not None and result.definition is not None and result.text is not None

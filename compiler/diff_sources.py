@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from compiler.compile import SpecProblems, check_document, compile_spec_file
-from compiler.emit.definition import build_definition
+from compiler.compile import SpecProblems, compile_document, compile_spec_file
 from compiler.errors import SmpipeError, UsageError
 from compiler.git_source import GitRef, parse_git_ref, read_git_file, working_tree_path
 from compiler.loader import load_text
@@ -106,8 +105,4 @@ def _compile_git_spec(
             f'{label}: no environment "{env}" in the working tree ({here.parent / "env"}); '
             "a spec read from git takes its env file from the working tree"
         )
-    result = check_document(load_text(text, label), here, env, variables, True)
-    if not result.ok:
-        raise SpecProblems(result)
-    assert result.spec is not None and result.variables is not None
-    return build_definition(result.spec, result.variables.values.get("region", ""))
+    return compile_document(load_text(text, label), here, env, variables).definition
