@@ -20,7 +20,13 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from compiler.errors import UsageError
-from pipeline.backend import ExecutionSummary, ModelPackage, ParameterValue, StepRecord
+from pipeline.backend import (
+    TERMINAL_EXECUTION_STATUSES,
+    ExecutionSummary,
+    ModelPackage,
+    ParameterValue,
+    StepRecord,
+)
 from pipeline.sagemaker import records
 from pipeline.sagemaker.errors import AwsError, aws_errors, client_error_code
 from pipeline.sagemaker.polling import PollPacer, backoff_delays
@@ -52,7 +58,8 @@ class SageMakerBackend:
         )
         self._session = session
         self.code_bundle_parameter = code_bundle_parameter
-        self._step_types: dict[str, dict[str, str]] = {}
+        self._definitions: dict[str, str] = {}  # execution ARN -> the definition it ran
+        self._finished: set[str] = set()  # executions seen in a terminal status
         self.pacer = pacer or PollPacer()
 
     # ---- plumbing ----
@@ -191,7 +198,13 @@ class SageMakerBackend:
                 pipeline_execution_arn=execution_arn, **self._where()
             )
             summary = records.execution_summary(self._api(execution))
-        self.pacer.after(("execution", execution_arn), summary.status)
+        if summary.status in TERMINAL_EXECUTION_STATUSES:
+            # Nothing changes any more: later reads (a summary, `smpipe steps`) go at once.
+            self._finished.add(execution_arn)
+            self.pacer.forget(("execution", execution_arn))
+            self.pacer.forget(("steps", execution_arn))
+        else:
+            self.pacer.after(("execution", execution_arn), summary.status)
         return summary
 
     def list_executions(self, pipeline_name: str | None = None) -> list[ExecutionSummary]:
@@ -224,25 +237,67 @@ class SageMakerBackend:
 
     def list_steps(self, execution_arn: str) -> list[StepRecord]:
         """The steps in start order, with FailureReason, cache hits, job ARNs and logs."""
-        resources = sdk_resources()
-        execution = resources.PipelineExecution(pipeline_execution_arn=execution_arn)
-        types = self._types_for(execution, execution_arn)
+        if execution_arn in self._finished:
+            return self._steps(execution_arn)
         self.pacer.before(("steps", execution_arn))
-        with self._errors("list the steps of execution", execution_arn):
-            steps = execution.get_all_steps(sort_order="Ascending", **self._where())
-            found = [records.step_record(self._api(step), types) for step in steps]
+        found = self._steps(execution_arn)
         self.pacer.after(("steps", execution_arn), tuple((s.name, s.status) for s in found))
         return found
 
-    def _types_for(self, execution: Any, execution_arn: str) -> dict[str, str]:
-        """Step name -> type from the definition the execution ran (it never changes)."""
-        if execution_arn not in self._step_types:
+    def _steps(self, execution_arn: str) -> list[StepRecord]:
+        resources = sdk_resources()
+        execution = resources.PipelineExecution(pipeline_execution_arn=execution_arn)
+        types = records.step_types(self._definition_of(execution_arn))
+        with self._errors("list the steps of execution", execution_arn):
+            steps = execution.get_all_steps(sort_order="Ascending", **self._where())
+            return [records.step_record(self._api(step), types) for step in steps]
+
+    def _definition_of(self, execution_arn: str) -> str:
+        """The definition the execution ran (DescribePipelineDefinitionForExecution; fixed)."""
+        if execution_arn not in self._definitions:
+            resources = sdk_resources()
+            execution = resources.PipelineExecution(pipeline_execution_arn=execution_arn)
             with self._errors("read the definition of execution", execution_arn):
                 response = execution.get_pipeline_definition(**self._where())
-            self._step_types[execution_arn] = records.step_types(
-                str(getattr(response, "pipeline_definition", "") or "")
+            self._definitions[execution_arn] = str(
+                getattr(response, "pipeline_definition", "") or ""
             )
-        return self._step_types[execution_arn]
+        return self._definitions[execution_arn]
+
+    def property_file_reports(self, execution_arn: str) -> list[tuple[str, str, Any]]:
+        """(step, file, JSON document) of each property file the execution's succeeded
+        processing steps wrote (``evaluation.json``...), for the end-of-run summary."""
+        declared = records.property_files(self._definition_of(execution_arn))
+        reports: list[tuple[str, str, Any]] = []
+        for step in self._steps(execution_arn):
+            job_arn = step.metadata.get("ProcessingJobArn")
+            if step.status != "Succeeded" or not job_arn or step.name not in declared:
+                continue
+            outputs = self._processing_outputs(step.metadata["JobName"])
+            for output_name, file_path in declared[step.name]:
+                if output_name not in outputs:
+                    continue
+                uri = f"{outputs[output_name].rstrip('/')}/{file_path}"
+                # boto3: see _metrics. Resource: the property file object at `uri`.
+                try:
+                    with self._errors("read the property file", uri):
+                        data = read_small_object(self._client("s3"), uri)
+                    reports.append((step.name, file_path, json.loads(data)))
+                except (AwsError, ValueError):
+                    continue
+        return reports
+
+    def _processing_outputs(self, job_name: str) -> dict[str, str]:
+        """A processing job's output name -> S3 URI, as the job resolved them."""
+        resources = sdk_resources()
+        with self._errors("describe processing job", job_name):
+            job = resources.ProcessingJob.get(processing_job_name=job_name, **self._where())
+        outputs = (self._api(job).get("ProcessingOutputConfig") or {}).get("Outputs") or []
+        return {
+            str(o["OutputName"]): str((o.get("S3Output") or {}).get("S3Uri", ""))
+            for o in outputs
+            if o.get("OutputName") and (o.get("S3Output") or {}).get("S3Uri")
+        }
 
     def parameters(self, execution_arn: str) -> dict[str, str]:
         resources = sdk_resources()

@@ -63,3 +63,7 @@ class PollPacer:
         else:
             delay = min(previous[1] * self.factor, self.cap)
         self._last[key] = (self.clock(), delay, answer)
+
+    def forget(self, key: Hashable) -> None:
+        """Stop pacing ``key`` (its answer will not change any more)."""
+        self._last.pop(key, None)

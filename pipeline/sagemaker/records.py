@@ -91,6 +91,31 @@ def step_types(definition: str) -> dict[str, str]:
     return found
 
 
+def property_files(definition: str) -> dict[str, list[tuple[str, str]]]:
+    """Step name -> [(OutputName, FilePath)] of its PropertyFiles, from a definition."""
+    try:
+        document = json.loads(definition)
+    except ValueError:
+        return {}
+    found: dict[str, list[tuple[str, str]]] = {}
+
+    def visit(steps: Any) -> None:
+        for step in steps if isinstance(steps, list) else []:
+            if not isinstance(step, dict):
+                continue
+            for item in step.get("PropertyFiles") or []:
+                if isinstance(item, dict) and item.get("OutputName") and item.get("FilePath"):
+                    entry = (str(item["OutputName"]), str(item["FilePath"]))
+                    found.setdefault(str(step.get("Name")), []).append(entry)
+            arguments = step.get("Arguments")
+            if isinstance(arguments, dict):
+                visit(arguments.get("IfSteps"))
+                visit(arguments.get("ElseSteps"))
+
+    visit(document.get("Steps") if isinstance(document, dict) else None)
+    return found
+
+
 def step_record(item: Mapping[str, Any], types: Mapping[str, str]) -> StepRecord:
     """From one ListPipelineExecutionSteps item; ``types`` comes from ``step_types``."""
     name = str(item.get("StepName", ""))

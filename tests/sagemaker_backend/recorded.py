@@ -34,7 +34,18 @@ DEFINITION = {
     "Steps": [
         {"Name": "DataPreProcessing", "Type": "Processing", "Arguments": {}},
         {"Name": "TrainModel", "Type": "Training", "Arguments": {}},
-        {"Name": "ModelEvaluation", "Type": "Processing", "Arguments": {}},
+        {
+            "Name": "ModelEvaluation",
+            "Type": "Processing",
+            "Arguments": {},
+            "PropertyFiles": [
+                {
+                    "PropertyFileName": "EvaluationReport",
+                    "OutputName": "evaluation",
+                    "FilePath": "evaluation.json",
+                }
+            ],
+        },
         {
             "Name": "QualityGateAccuracy",
             "Type": "Condition",
@@ -113,3 +124,34 @@ def describe_execution(status: str, failure: str | None = None) -> dict[str, Any
     if failure:
         response["FailureReason"] = failure
     return response
+
+
+def describe_processing_job(job_arn: str, outputs: dict[str, str]) -> dict[str, Any]:
+    """DescribeProcessingJob of a finished job whose outputs went to ``outputs``."""
+    return {
+        "ProcessingJobName": job_arn.rsplit("/", 1)[1],
+        "ProcessingJobArn": job_arn,
+        "ProcessingJobStatus": "Completed",
+        "CreationTime": at(9),
+        "ProcessingResources": {
+            "ClusterConfig": {
+                "InstanceCount": 1,
+                "InstanceType": "ml.m5.large",
+                "VolumeSizeInGB": 30,
+            }
+        },
+        "AppSpecification": {"ImageUri": "sagemaker-xgboost:1.7-1"},
+        "ProcessingOutputConfig": {
+            "Outputs": [
+                {
+                    "OutputName": name,
+                    "S3Output": {
+                        "S3Uri": uri,
+                        "LocalPath": f"/opt/ml/processing/{name}",
+                        "S3UploadMode": "EndOfJob",
+                    },
+                }
+                for name, uri in outputs.items()
+            ]
+        },
+    }

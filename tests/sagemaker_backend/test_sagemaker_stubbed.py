@@ -316,3 +316,51 @@ def test_step_log_reads_the_job_streams_from_cloudwatch(
         "[0]#011train-logloss:0.61",
         "Delimiter ',' is not found in the line",
     ]
+
+
+def test_property_file_reports_read_the_evaluation_of_the_finished_job(
+    stubbed: tuple[SageMakerBackend, Stubber], aws_env: dict[str, str], bucket: str
+) -> None:
+    from sagemaker_support import boto_client
+
+    backend, stubber = stubbed
+    prefix = f"s3://{bucket}/pipeline/runtime/titanic-modelbuild-dev/k3x9w2m1q8ab/ModelEvaluation"
+    boto_client("s3", aws_env["SMPIPE_SAGEMAKER_ENDPOINT_URL"]).put_object(
+        Bucket=bucket,
+        Key=prefix.split("/", 3)[3] + "/evaluation/evaluation.json",
+        Body=json.dumps({"metrics": {"accuracy": 0.8212}}).encode(),
+    )
+    finished = [dict(step, StepStatus="Succeeded") for step in recorded.STEPS_IN_EVERY_STATUS]
+    expect_steps(stubber, finished)
+    stubber.add_response(
+        "describe_processing_job",
+        recorded.describe_processing_job(
+            recorded.EVALUATION_JOB, {"evaluation": f"{prefix}/evaluation"}
+        ),
+        {"ProcessingJobName": recorded.EVALUATION_JOB.rsplit("/", 1)[1]},
+    )
+    assert backend.property_file_reports(recorded.EXECUTION) == [
+        ("ModelEvaluation", "evaluation.json", {"metrics": {"accuracy": 0.8212}})
+    ]
+
+
+def test_reads_after_the_end_are_not_paced(aws_env: dict[str, str]) -> None:
+    slept: list[float] = []
+    session = StubbedSession(AwsSettings.from_environment())
+    pacer = PollPacer(5.0, clock=lambda: 0.0, sleep=slept.append)
+    backend = SageMakerBackend(session=session, pacer=pacer)
+    with session.stubber as stubber:
+        for status in ("Executing", "Executing", "Succeeded"):
+            stubber.add_response(
+                "describe_pipeline_execution",
+                recorded.describe_execution(status),
+                {"PipelineExecutionArn": recorded.EXECUTION},
+            )
+        expect_steps(stubber, recorded.STEPS_IN_EVERY_STATUS)
+        backend.describe_execution(recorded.EXECUTION)
+        backend.describe_execution(recorded.EXECUTION)  # a poll: paced
+        assert slept == [5.0]
+        backend.describe_execution(recorded.EXECUTION)  # paced, and now Succeeded
+        backend.list_steps(recorded.EXECUTION)  # after the end: at once
+        assert slept == [5.0, 7.5]
+        stubber.assert_no_pending_responses()
