@@ -373,11 +373,8 @@ def required_items(evidence: Evidence) -> list[RequiredItem]:
     else:
         commit = evidence.bundle.commit or "no commit SHA in the URI"
         statuses.append((here, f"commit {commit}; {proof.size} bytes"))
-    statuses.append((here, evidence.execution.status))
-    ran = [name for name in REQUIRED_STEPS if evidence.step(name) is not None]
-    statuses.append(
-        (here, f"{len(ran)} of {len(REQUIRED_STEPS)} ran") if ran else (MISSING, "no step ran")
-    )
+    statuses.append((here, f"execution {evidence.execution.status}"))
+    statuses.append(_steps_summary(evidence, here))
     pending = [p for p in evidence.packages if p.approval_status == "PendingManualApproval"]
     if pending:
         statuses.append((here, f"version {pending[0].version}, {pending[0].approval_status}"))
@@ -402,6 +399,17 @@ def required_items(evidence: Evidence) -> list[RequiredItem]:
             zip(REQUIRED_TEXTS, statuses, strict=True), start=1
         )
     ]
+
+
+def _steps_summary(evidence: Evidence, here: str) -> tuple[str, str]:
+    """``5 of 5 ran: Succeeded`` / ``4 of 5 ran: Succeeded; not run: RegisterModel``."""
+    ran = [step for name in REQUIRED_STEPS if (step := evidence.step(name)) is not None]
+    if not ran:
+        return MISSING, "no step ran"
+    statuses = sorted({step.status for step in ran})
+    text = f"{len(ran)} of {len(REQUIRED_STEPS)} ran: {', '.join(statuses)}"
+    not_run = [name for name in REQUIRED_STEPS if evidence.step(name) is None]
+    return here, text + (f"; not run: {', '.join(not_run)}" if not_run else "")
 
 
 # ---- the seed's "Criterio de cierre" ----

@@ -155,6 +155,7 @@ def test_else_branch_shows_register_model_not_run(runs: Runs) -> None:
     assert ">= 0.99 gave outcome **False**" in steps
     assert "No model package was registered by this execution" in section(text, "5.")
     assert "| **missing** | no model package: the gate was not met" in text
+    assert "4 of 5 ran: Succeeded; not run: RegisterModel" in text
     criteria = section(text, "Closing criteria")
     assert "- [x] 4." in criteria and "RegisterModel did not run" in criteria
     assert "- [ ] 5." in criteria and "items 5 missing" in criteria
