@@ -104,11 +104,22 @@ class LocalSource:
 
 
 class SageMakerSource:
-    """SageMaker: S3 HeadObject, DescribePipelineDefinitionForExecution, DescribeProcessingJob."""
+    """SageMaker: S3 HeadObject, DescribePipelineDefinitionForExecution, and the backend's
+    own ``property_file_reports`` (the evaluation job's output)."""
 
     def __init__(self, backend: Any) -> None:
         self.backend: Backend = backend
-        self.sagemaker = backend
+        self.settings = backend.settings
+        self._session: Any = None
+
+    @property
+    def session(self) -> Any:
+        """smpipe's boto3 session for the backend's profile/region/endpoint, opened once."""
+        if self._session is None:
+            from pipeline.sagemaker.session import open_session
+
+            self._session = open_session(self.settings)
+        return self._session
 
     def object_proof(self, uri: str) -> ObjectProof:
         from pipeline.sagemaker.errors import aws_errors
@@ -117,22 +128,21 @@ class SageMakerSource:
         where = "S3 HeadObject"
         try:
             # boto3: the SDK v3 has no S3 HEAD call (see pipeline.sagemaker.s3). Resource:
-            # the code bundle object.
-            s3 = self.sagemaker.session.client("s3", region_name=self.sagemaker.settings.region)
-            with aws_errors("check the object", uri, settings=self.sagemaker.settings):
+            # the code bundle object (s3:GetObject).
+            with aws_errors("check the object", uri, settings=self.settings):
+                s3 = self.session.client("s3", region_name=self.settings.region)
                 found = head_object(s3, uri)
         except SmpipeError as error:
             return ObjectProof(uri, None, where, note=str(error))
         if found is None:
             return ObjectProof(uri, False, where)
-        etag = str(found.get("ETag", "")).strip('"') or None
         checksum = found.get("ChecksumSHA256")
         return ObjectProof(
             uri,
             True,
             where,
             size=int(found.get("ContentLength") or 0),
-            etag=etag,
+            etag=str(found.get("ETag", "")).strip('"') or None,
             sha256=str(checksum) if checksum else None,
         )
 
@@ -140,81 +150,27 @@ class SageMakerSource:
         from pipeline.sagemaker.sdk import sdk_resources
 
         try:
-            resources = sdk_resources()
-            execution = resources.PipelineExecution(pipeline_execution_arn=execution_arn)
-            response = execution.get_pipeline_definition(**self._where())
+            execution = sdk_resources().PipelineExecution(pipeline_execution_arn=execution_arn)
+            response = execution.get_pipeline_definition(
+                session=self.session, region=self.settings.region
+            )
             document = json.loads(str(getattr(response, "pipeline_definition", "") or ""))
-        except Exception:  # AWS, SDK or JSON failure: the report says "unknown"
+        except Exception:  # AWS, SDK or JSON failure: the report says "could not be read"
             return None
         return document if isinstance(document, dict) else None
 
     def property_reports(self, execution_arn: str) -> list[PropertyReport]:
-        """Each property file of a Succeeded processing step, read from its job's output."""
-        from pipeline.sagemaker.s3 import read_small_object
-        from pipeline.sagemaker.sdk import sdk_resources
-
-        definition = self.executed_definition(execution_arn) or {}
-        wanted = _property_files(definition)
-        reports: list[PropertyReport] = []
+        reports = getattr(self.backend, "property_file_reports", None)
+        if reports is None:
+            return []
         try:
-            steps = self.backend.list_steps(execution_arn)
-        except SmpipeError:
-            return reports
-        for step in steps:
-            arn = step.metadata.get("ProcessingJobArn")
-            if step.status != "Succeeded" or not arn or step.name not in wanted:
-                continue
-            try:
-                resources = sdk_resources()
-                job = resources.ProcessingJob.get(
-                    processing_job_name=arn.rsplit("/", 1)[-1], **self._where()
-                )
-                outputs = _job_outputs(_api_shape(job))
-                # boto3: the SDK's S3Downloader needs a full sagemaker Session. Resource:
-                # the step's property file (evaluation.json).
-                s3 = self.sagemaker.session.client("s3", region_name=self.sagemaker.settings.region)
-                for output_name, file_path in wanted[step.name]:
-                    base = outputs.get(output_name)
-                    if base:
-                        data = read_small_object(s3, f"{base.rstrip('/')}/{file_path}")
-                        reports.append((step.name, file_path, json.loads(data)))
-            except Exception:  # unreadable report: the report shows the metrics as unknown
-                continue
-        return reports
+            found: list[PropertyReport] = reports(execution_arn)
+        except SmpipeError:  # unreadable reports: the metrics show as unknown
+            return []
+        return found
 
     def show_path(self, path: str) -> str:
         return path
-
-    def _where(self) -> dict[str, Any]:
-        return {"session": self.sagemaker.session, "region": self.sagemaker.settings.region}
-
-
-def _api_shape(obj: Any) -> dict[str, Any]:
-    """An SDK resource as the API's PascalCase dict."""
-    from sagemaker.core.utils.utils import serialize
-
-    shape: dict[str, Any] = serialize(obj) or {}
-    return shape
-
-
-def _property_files(definition: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
-    """Step name -> [(output name, file path)] of its declared property files."""
-    found: dict[str, list[tuple[str, str]]] = {}
-    for step in definition.get("Steps") or []:
-        for item in step.get("PropertyFiles") or [] if isinstance(step, dict) else []:
-            found.setdefault(str(step.get("Name")), []).append(
-                (str(item.get("OutputName")), str(item.get("FilePath")))
-            )
-    return found
-
-
-def _job_outputs(job: dict[str, Any]) -> dict[str, str]:
-    outputs = (job.get("ProcessingOutputConfig") or {}).get("Outputs") or []
-    return {
-        str(o.get("OutputName")): str((o.get("S3Output") or {}).get("S3Uri"))
-        for o in outputs
-        if (o.get("S3Output") or {}).get("S3Uri")
-    }
 
 
 def evidence_source(backend: Backend, cwd: Path | None = None) -> EvidenceSource:
