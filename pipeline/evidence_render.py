@@ -10,9 +10,10 @@ from collections.abc import Mapping, Sequence
 
 from pipeline.evidence import RECORDED, REQUIRED_STEPS, Criterion, Evidence
 from pipeline.render import duration, short_execution, utc
-from pipeline.sagemaker.records import JOB_LOG_GROUPS
 
 PROFILE = "data-science-user"
+# Where SageMaker's processing and training jobs write their container logs.
+JOB_LOG_GROUPS = ("/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TrainingJobs")
 AWS = f"--profile {PROFILE} --region {{region}}"
 # The phase-03 resources Terraform must own (the seed's "Split Terraform vs runtime").
 EXPECTED_RESOURCES = (
@@ -387,7 +388,6 @@ def _logs(evidence: Evidence, region: str) -> str:
         rows.append([step.name, where])
     text = title + _table(["Step", "Log"], rows)
     if evidence.local:
-        groups = [JOB_LOG_GROUPS[kind][1] for kind in ("ProcessingJob", "TrainingJob")]
         text += (
             "\n\nRead one with `smpipe logs "
             + short_execution(evidence.execution.arn)
@@ -395,7 +395,7 @@ def _logs(evidence: Evidence, region: str) -> str:
             + "\n\n"
             + _needs_aws(
                 "on SageMaker the job steps log to CloudWatch ("
-                + ", ".join(f"`{g}`" for g in groups)
+                + ", ".join(f"`{group}`" for group in JOB_LOG_GROUPS)
                 + "), one stream per instance named `<job name>/algo-1-<epoch>`; "
                 "`smpipe logs` prints them, `smpipe steps` shows each job's name:",
                 [
