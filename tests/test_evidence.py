@@ -153,6 +153,10 @@ def test_else_branch_shows_register_model_not_run(runs: Runs) -> None:
     assert "| RegisterModel | - | **not run** |" in steps
     assert "outcome False: the threshold was not met" in steps
     assert ">= 0.99 gave outcome **False**" in steps
+    # the same bundle and inputs: preprocessing and training come from the first run's cache
+    preprocessing = steps.split("| DataPreProcessing |")[1].split("\n")[0]
+    assert f"| `{runs.registered}` |" in preprocessing
+    assert f"(from the cached run `{runs.registered}`)" in section(text, "6.")
     assert "No model package was registered by this execution" in section(text, "5.")
     assert "| **missing** | no model package: the gate was not met" in text
     assert "4 of 5 ran: Succeeded; not run: RegisterModel" in text
@@ -192,6 +196,7 @@ def test_spec_comparison_names_the_compile_command(runs: Runs) -> None:
         (["evidence", "nosuchexec"], "no execution 'nosuchexec'; see `smpipe executions`"),
         (["evidence", "latest", "--terraform-plan", "missing.txt"], "no such terraform plan"),
         (["evidence", "latest", "--state-dir", "empty"], "no local state in empty"),
+        (["evidence", "latest", "--env", "dev"], "give --spec SPEC too"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(runs: Runs, args: list[str], message: str) -> None:

@@ -63,6 +63,8 @@ def evidence(
     """
     from compiler.commands.compile import write_atomically
 
+    if spec_file is None and (env or variables):
+        raise UsageError("--env and --var say how to compile --spec; give --spec SPEC too")
     if backend == "local":
         _require_local_state(state_dir)
     plan = _plan(plan_file)
