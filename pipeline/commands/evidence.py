@@ -13,6 +13,7 @@ from pipeline.evidence import SpecComparison, bundle_version, collect_evidence
 from pipeline.evidence_render import render_markdown
 from pipeline.evidence_sources import evidence_source
 from pipeline.render import short_execution
+from pipeline.terraform_plan import PlanSummary, read_plan
 
 DEFAULT_REGION = "eu-west-1"  # the workshop's; the AWS commands in the report name it
 
@@ -106,12 +107,8 @@ def _require_local_state(state_dir: Path | None) -> None:
         )
 
 
-def _plan(plan_file: Path | None):  # type: ignore[no-untyped-def]
-    if plan_file is None:
-        return None
-    from pipeline.terraform_plan import read_plan
-
-    return read_plan(plan_file, _shown(plan_file))
+def _plan(plan_file: Path | None) -> PlanSummary | None:
+    return None if plan_file is None else read_plan(plan_file, _shown(plan_file))
 
 
 def _compile(
