@@ -67,6 +67,17 @@ def client_error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code") or "")
 
 
+def is_missing_pipeline(error: ClientError) -> bool:
+    """DescribePipeline of an unknown name: ResourceNotFound on AWS, ValidationException
+    "Could not find pipeline" from moto."""
+    code = client_error_code(error)
+    message = str(error.response.get("Error", {}).get("Message", "")).lower()
+    return code in {"ResourceNotFound", "ResourceNotFoundException"} or (
+        code == "ValidationException"
+        and ("could not find" in message or "does not exist" in message)
+    )
+
+
 def one_line(text: str) -> str:
     """AWS's message on one line: tags dropped (an HTML error page), spaces collapsed, cut."""
     plain = " ".join(re.sub(r"<[^>]*>", " ", text).split())

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pipeline.backend import ExecutionSummary, ModelPackage, StepRecord
+from pipeline.backend import ExecutionSummary, ModelPackage, ParameterValue, StepRecord
 
 # Metadata key of ListPipelineExecutionSteps -> the step type a definition would name.
 METADATA_STEP_TYPES = {
@@ -223,3 +223,24 @@ def _time(value: Any) -> datetime | None:
         except ValueError:
             return None
     return None
+
+
+def declared_parameters(definition: str) -> dict[str, str | None]:
+    """Parameter name -> default value (as text) from a pipeline definition."""
+    try:
+        document = json.loads(definition)
+    except ValueError:
+        return {}
+    declared: dict[str, str | None] = {}
+    for parameter in document.get("Parameters", []) if isinstance(document, dict) else []:
+        if isinstance(parameter, dict) and "Name" in parameter:
+            default = parameter.get("DefaultValue")
+            declared[str(parameter["Name"])] = None if default is None else str(default)
+    return declared
+
+
+def parameter_text(value: ParameterValue) -> str:
+    """Pipeline parameter values travel as strings; booleans as SageMaker writes them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
