@@ -52,6 +52,7 @@ def test_bundle_upsert_start_executions_params(
                  "--var", f"git_sha={version}"]  # fmt: skip
     upserted = smpipe(aws_env, "upsert", *spec_args, "--name", name, "--backend", "sagemaker")
     assert upserted.returncode == 0, upserted.stderr
+    assert upserted.stderr == ""  # no SDK log lines or warnings
     assert upserted.stdout.strip().endswith(f":pipeline/{name}")
     compiled = compile_spec_file(
         ROOT / "spec/titanic-modelbuild.yaml", "dev", {"data_bucket": bucket, "git_sha": version}
@@ -63,12 +64,12 @@ def test_bundle_upsert_start_executions_params(
 
     started = smpipe(aws_env, "start", name, "--param", "AccuracyThreshold=0.8",
                      "--description", "from the CLI test", "--backend", "sagemaker")  # fmt: skip
-    assert started.returncode == 0, started.stderr
+    assert (started.returncode, started.stderr) == (0, "")
     arn = started.stdout.strip()
     assert arn.startswith(f"arn:aws:sagemaker:eu-west-1:123456789012:pipeline/{name}/execution/")
 
     listed = smpipe(aws_env, "executions", "--pipeline", name, "--backend", "sagemaker")
-    assert listed.returncode == 0, listed.stderr
+    assert (listed.returncode, listed.stderr) == (0, "")
     row = next(line for line in listed.stdout.splitlines() if arn.rsplit("/", 1)[1] in line)
     assert name in row and "Succeeded" in row
 
@@ -113,7 +114,7 @@ def test_registry_list_approve_reject(aws_env: dict[str, str], bucket: str, uniq
     ]
     approved = smpipe(aws_env, "registry", "approve", f"{group}/latest", "--description",
                       "accuracy reviewed", "--backend", "sagemaker")  # fmt: skip
-    assert approved.returncode == 0, approved.stderr
+    assert (approved.returncode, approved.stderr) == (0, "")
     assert approved.stdout.strip().endswith(f"model-package/{group}/2: Approved")
     rejected = smpipe(aws_env, "registry", "reject", f"{group}/1", "--backend", "sagemaker")
     assert rejected.stdout.strip().endswith(f"model-package/{group}/1: Rejected")
