@@ -31,7 +31,8 @@ def compile_command(
 
     Offline and deterministic: sorted keys, 2-space indent, trailing newline; the same
     spec and deploy variables give the same bytes on any machine. The output is checked
-    against schemas/pipeline-definition.schema.json and SageMaker's size limit first.
+    against schemas/pipeline-definition.schema.json first; past CreatePipeline's inline
+    limit (1 MiB) it is still written, with a warning to deploy it through S3.
     Deploy variables come from --env (spec/env/NAME.yaml) and --var KEY=VALUE.
     """
     result = compile_spec_file(Path(spec), env, parse_var_options(var_options), display_name=spec)
