@@ -48,6 +48,7 @@ TELEMETRY_OPT_OUT = {
 }
 OFFLINE_ENVIRONMENT = {"SAGEMAKER_VALIDATE_ROLE": "false"}
 SDK_LOGGERS = ("sagemaker", "sagemaker.core", "sagemaker.config", "sagemaker.core.utils.utils")
+HIDDEN_PROFILE_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 FAKE_KEYS = {"aws_access_key_id": "offline", "aws_secret_access_key": "offline"}
 
 
@@ -61,14 +62,16 @@ def offline_sdk(region: str) -> Iterator[None]:
     ``sys.excepthook`` are restored afterwards, so the SDK adds no noise to the CLI.
     """
     saved_env = {
-        k: os.environ.get(k) for k in (*OFFLINE_ENVIRONMENT, "AWS_DEFAULT_REGION", "AWS_PROFILE")
+        k: os.environ.get(k)
+        for k in (*OFFLINE_ENVIRONMENT, "AWS_DEFAULT_REGION", *HIDDEN_PROFILE_VARIABLES)
     }
     root = logging.getLogger()
     saved_root = (root.level, list(root.handlers))
     saved_hook = sys.excepthook
     os.environ.update(OFFLINE_ENVIRONMENT)
     os.environ["AWS_DEFAULT_REGION"] = region
-    os.environ.pop("AWS_PROFILE", None)
+    for name in HIDDEN_PROFILE_VARIABLES:
+        os.environ.pop(name, None)
     quiet = not os.environ.get("SMPIPE_DEBUG")
     if quiet:  # e.g. "Popping out 'ModelPackageName'...": about the SDK's own choices
         for name in SDK_LOGGERS:
