@@ -26,7 +26,7 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 import pandas as pd
-from step_common import StepError, container_path, csv_files, log, run_main
+from step_common import StepError, container_path, csv_files, log, numeric_column, run_main
 
 SCRIPT = "evaluate.py"
 MODEL_ARCHIVE = "model.tar.gz"
@@ -107,16 +107,8 @@ def read_labelled(paths: List[str], n_features: int) -> Tuple[np.ndarray, np.nda
                 )
             )
         for column in frame.columns:
-            numbers = pd.to_numeric(frame[column], errors="coerce")
-            bad = numbers.isna() & frame[column].notna()
-            if bad.any():
-                where = frame.index[bad.values][0]
-                raise StepError(
-                    "{}: column {}: non-numeric value {!r} on line {}".format(
-                        path, column + 1, frame[column][where], int(where) + 1
-                    )
-                )
-            frame[column] = numbers
+            # No header: row 0 is line 1, and columns are counted from 1.
+            frame[column] = numeric_column(frame, column, path, column + 1, 1)
         label = frame[0]
         valid = label.isin([0, 1])
         if not valid.all():

@@ -23,7 +23,7 @@ from typing import Dict
 
 import numpy as np
 import pandas as pd
-from step_common import StepError, container_path, log, run_main, single_csv
+from step_common import StepError, container_path, log, numeric_column, run_main, single_csv
 
 SCRIPT = "preprocess.py"
 LABEL = "Survived"
@@ -91,16 +91,7 @@ def read_raw(path: str) -> pd.DataFrame:
                 )
             )
     for column in NUMERIC_COLUMNS:
-        numbers = pd.to_numeric(frame[column], errors="coerce")
-        bad = numbers.isna() & frame[column].notna()
-        if bad.any():
-            where = frame.index[bad.values][0]
-            raise StepError(
-                "{}: column {}: non-numeric value {!r} on line {}".format(
-                    path, column, frame[column][where], line_of(where)
-                )
-            )
-        frame[column] = numbers
+        frame[column] = numeric_column(frame, column, path, column, line_of(0))
     checks = [
         (LABEL, frame[LABEL].isin([0, 1]), "labels must be 0 or 1"),
         ("Pclass", frame["Pclass"].isin([1, 2, 3]), "must be 1, 2 or 3"),

@@ -50,6 +50,23 @@ def single_csv(folder: str) -> str:
     return found[0]
 
 
+def numeric_column(frame, column, path, name, first_line):  # type: ignore[no-untyped-def]
+    """``frame[column]`` as numbers; the first value that is not one is a StepError naming
+    the file, the column (``name``) and its line (row 0 is on ``first_line``)."""
+    import pandas as pd
+
+    numbers = pd.to_numeric(frame[column], errors="coerce")
+    bad = numbers.isna() & frame[column].notna()
+    if bad.any():
+        where = frame.index[bad.values][0]
+        raise StepError(
+            "{}: column {}: non-numeric value {!r} on line {}".format(
+                path, name, frame[column][where], int(where) + first_line
+            )
+        )
+    return numbers
+
+
 def log(script: str, message: str) -> None:
     print("{}: {}".format(script, message), flush=True)
 
