@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from titanic_support import seed_titanic
 
 from compiler.errors import UsageError
 from pipeline.backend import ExecutionSummary, ModelPackage, StepRecord
-from pipeline.bundle import build_bundle
 from pipeline.evidence import REQUIRED_STEPS, collect_evidence
 from pipeline.evidence_render import render_markdown
 from pipeline.evidence_sources import ObjectProof
-from pipeline.local.backend import LocalBackend
 from pipeline.terraform_plan import summarise_plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,24 +42,12 @@ class Runs:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    from compiler.compile import compile_spec_file
-
     workdir = tmp_path_factory.mktemp("evidence")
-    bundle = build_bundle(ROOT / "pipeline" / "code", workdir / "bundle")
-    compiled = compile_spec_file(
-        ROOT / "spec" / "titanic-modelbuild.yaml", env="dev", variables={"git_sha": bundle.version}
-    )
-    defaults = {p["Name"]: p.get("DefaultValue") for p in compiled.definition["Parameters"]}
-    backend = LocalBackend(workdir / ".smpipe")
-    backend.home.store.put_file(bundle.path, defaults["CodeBundleUri"])
-    backend.home.store.put_file(ROOT / "data/curated/train.csv", defaults["InputTrainUri"])
-    backend.home.store.put_file(
-        ROOT / "data/curated/validation.csv", defaults["InputValidationUri"]
-    )
-    backend.upsert(compiled.pipeline_name, compiled.text, compiled.role_arn, None)
+    seeded = seed_titanic(workdir, workdir / ".smpipe")
+    backend, bundle = seeded.backend, seeded.bundle
     ids = []
     for params in ({}, {"AccuracyThreshold": "0.99"}):
-        arn = backend.start(compiled.pipeline_name, params)
+        arn = backend.start(seeded.compiled.pipeline_name, params)
         assert backend.wait(arn, timeout=300)
         assert backend.describe_execution(arn).status == "Succeeded"
         ids.append(arn.rsplit("/", 1)[1])
@@ -69,7 +56,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
         workdir,
         ids[0],
         ids[1],
-        str(defaults["CodeBundleUri"]),
+        str(seeded.defaults["CodeBundleUri"]),
         hashlib.sha256(bundle.path.read_bytes()).hexdigest(),
         bundle.version.split("-", 1)[0],
     )

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from titanic_support import seed_titanic
 
 from pipeline.backend import StepRecord
-from pipeline.bundle import build_bundle
 from pipeline.local.backend import LocalBackend
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,21 +48,10 @@ class Titanic:
 
 @pytest.fixture(scope="module")
 def titanic(tmp_path_factory: pytest.TempPathFactory) -> Titanic:
-    from compiler.compile import compile_spec_file
-
     workdir = tmp_path_factory.mktemp("titanic")
-    bundle = build_bundle(ROOT / "pipeline" / "code", workdir / "bundle")
-    compiled = compile_spec_file(
-        ROOT / "spec" / "titanic-modelbuild.yaml", env="dev", variables={"git_sha": bundle.version}
-    )
-    defaults = {p["Name"]: p.get("DefaultValue") for p in compiled.definition["Parameters"]}
-    backend = LocalBackend(workdir / "state")
-    store = backend.home.store
-    store.put_file(bundle.path, defaults["CodeBundleUri"])
-    store.put_file(ROOT / "data/curated/train.csv", defaults["InputTrainUri"])
-    store.put_file(ROOT / "data/curated/validation.csv", defaults["InputValidationUri"])
-    backend.upsert(compiled.pipeline_name, compiled.text, compiled.role_arn, None)
-    result = Titanic(backend, compiled.pipeline_name, compiled.text, "", "", workdir)
+    seeded = seed_titanic(workdir, workdir / "state")
+    compiled = seeded.compiled
+    result = Titanic(seeded.backend, compiled.pipeline_name, compiled.text, "", "", workdir)
     result.cold = result.run()
     result.cached = result.run()
     return result
