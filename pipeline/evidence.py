@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.backend import Backend, ExecutionSummary, ModelPackage, StepRecord
+from pipeline.definition_steps import iter_steps
 from pipeline.evidence_sources import EvidenceSource, ObjectProof, PropertyReport
 from pipeline.terraform_plan import PlanSummary
 
@@ -257,28 +258,11 @@ def _package_group(
 ) -> str | None:
     if packages:
         return packages[0].group
-    for step in _definition_steps(definition):
+    for step in iter_steps(definition):
         group = (step.get("Arguments") or {}).get("ModelPackageGroupName")
         if step.get("Type") == "RegisterModel" and isinstance(group, str):
             return group
     return None
-
-
-def _definition_steps(definition: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    """Every step of a definition, the condition branches' too."""
-    found: list[dict[str, Any]] = []
-
-    def visit(steps: Any) -> None:
-        for step in steps if isinstance(steps, list) else []:
-            if isinstance(step, dict):
-                found.append(step)
-                arguments = step.get("Arguments")
-                if isinstance(arguments, dict):
-                    visit(arguments.get("IfSteps"))
-                    visit(arguments.get("ElseSteps"))
-
-    visit((definition or {}).get("Steps"))
-    return found
 
 
 def _gate(
@@ -287,7 +271,7 @@ def _gate(
     reports: list[PropertyReport],
     parameters: Mapping[str, str],
 ) -> Gate | None:
-    conditions = [s for s in _definition_steps(definition) if s.get("Type") == "Condition"]
+    conditions = [s for s in iter_steps(definition) if s.get("Type") == "Condition"]
     declared = next((s for s in conditions if s.get("Name") == GATE_STEP), None) or next(
         iter(conditions), None
     )

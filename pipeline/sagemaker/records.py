@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline.backend import ExecutionSummary, ModelPackage, ParameterValue, StepRecord
+from pipeline.definition_steps import iter_steps
 
 # Metadata key of ListPipelineExecutionSteps -> the step type a definition would name.
 METADATA_STEP_TYPES = {
@@ -71,49 +72,25 @@ def _ended(item: Mapping[str, Any]) -> datetime | None:
 
 def step_types(definition: str) -> dict[str, str]:
     """Step name -> Type from a pipeline definition, the condition branches included."""
-    try:
-        document = json.loads(definition)
-    except ValueError:
-        return {}
-    found: dict[str, str] = {}
-
-    def visit(steps: Any) -> None:
-        for step in steps if isinstance(steps, list) else []:
-            if not isinstance(step, dict):
-                continue
-            found[str(step.get("Name"))] = str(step.get("Type"))
-            arguments = step.get("Arguments")
-            if isinstance(arguments, dict):
-                visit(arguments.get("IfSteps"))
-                visit(arguments.get("ElseSteps"))
-
-    visit(document.get("Steps") if isinstance(document, dict) else None)
-    return found
+    return {str(step.get("Name")): str(step.get("Type")) for step in iter_steps(_parse(definition))}
 
 
 def property_files(definition: str) -> dict[str, list[tuple[str, str]]]:
     """Step name -> [(OutputName, FilePath)] of its PropertyFiles, from a definition."""
-    try:
-        document = json.loads(definition)
-    except ValueError:
-        return {}
     found: dict[str, list[tuple[str, str]]] = {}
-
-    def visit(steps: Any) -> None:
-        for step in steps if isinstance(steps, list) else []:
-            if not isinstance(step, dict):
-                continue
-            for item in step.get("PropertyFiles") or []:
-                if isinstance(item, dict) and item.get("OutputName") and item.get("FilePath"):
-                    entry = (str(item["OutputName"]), str(item["FilePath"]))
-                    found.setdefault(str(step.get("Name")), []).append(entry)
-            arguments = step.get("Arguments")
-            if isinstance(arguments, dict):
-                visit(arguments.get("IfSteps"))
-                visit(arguments.get("ElseSteps"))
-
-    visit(document.get("Steps") if isinstance(document, dict) else None)
+    for step in iter_steps(_parse(definition)):
+        for item in step.get("PropertyFiles") or []:
+            if isinstance(item, dict) and item.get("OutputName") and item.get("FilePath"):
+                entry = (str(item["OutputName"]), str(item["FilePath"]))
+                found.setdefault(str(step.get("Name")), []).append(entry)
     return found
+
+
+def _parse(definition: str) -> Any:
+    try:
+        return json.loads(definition)
+    except ValueError:
+        return None
 
 
 def step_record(item: Mapping[str, Any], types: Mapping[str, str]) -> StepRecord:
