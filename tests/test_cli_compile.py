@@ -212,3 +212,10 @@ def test_a_definition_over_the_inline_limit_compiles_with_a_warning(tmp_path: Pa
     assert out.stat().st_size > 1_048_576
     code, text, _ = invoke("validate", str(spec), "--env", "dev")
     assert code == 0 and "warning:" in text
+
+
+@pytest.mark.parametrize("command", ["validate", "compile", "run", "upsert"])
+def test_every_command_checks_deploy_variables_the_same_way(command: str) -> None:
+    code, _, err = invoke(command, str(TITANIC), "--env", "dev", "--var", "bad-key=1")
+    assert code == 2
+    assert '--var expects KEY=VALUE with KEY a name, got "bad-key=1"' in err

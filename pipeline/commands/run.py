@@ -9,7 +9,9 @@ from types import FrameType
 
 import click
 
+from compiler.commands.options import deploy_variable_options
 from compiler.errors import SmpipeError
+from compiler.variables import parse_var_options
 from pipeline.backend import Backend
 from pipeline.commands.follow import follow
 from pipeline.commands.options import backend_options, open_backend, parse_pairs
@@ -19,8 +21,7 @@ from pipeline.commands.summary import print_summary
 
 @click.command("run")
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--env", "env", default=None, help="Deploy variables from spec/env/NAME.yaml.")
-@click.option("--var", "variables", multiple=True, help="Deploy variable KEY=VALUE (specs).")
+@deploy_variable_options
 @click.option("--param", "params", multiple=True, help="Pipeline parameter NAME=VALUE.")
 @click.option("--name", default=None, help="Pipeline name [default: the spec's, or file stem].")
 @click.option("--description", default=None, help="The execution's description.")
@@ -29,7 +30,7 @@ from pipeline.commands.summary import print_summary
 def run(
     source: Path,
     env: str | None,
-    variables: tuple[str, ...],
+    var_options: tuple[str, ...],
     params: tuple[str, ...],
     name: str | None,
     description: str | None,
@@ -40,7 +41,7 @@ def run(
     """Run a pipeline: SOURCE is a spec (compiled first) or a compiled definition JSON.
 
     Exits 0 when the execution Succeeded, 1 when it Failed or was Stopped."""
-    pipeline = load_source(source, env=env, variables=parse_pairs(variables, "--var"), name=name)
+    pipeline = load_source(source, env=env, variables=parse_var_options(var_options), name=name)
     engine = open_backend(backend, state_dir, inline=not no_wait)
     engine.upsert(pipeline.name, pipeline.definition, pipeline.role_arn, pipeline.description)
     arn = engine.start(pipeline.name, parse_pairs(params, "--param"), description)

@@ -6,21 +6,22 @@ from pathlib import Path
 
 import click
 
-from pipeline.commands.options import backend_options, open_backend, parse_pairs
+from compiler.commands.options import deploy_variable_options
+from compiler.variables import parse_var_options
+from pipeline.commands.options import backend_options, open_backend
 from pipeline.commands.source import load_source
 
 
 @click.command("upsert")
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--env", "env", default=None, help="Deploy variables from spec/env/NAME.yaml.")
-@click.option("--var", "variables", multiple=True, help="Deploy variable KEY=VALUE (specs).")
+@deploy_variable_options
 @click.option("--name", default=None, help="Pipeline name [default: the spec's, or file stem].")
 @click.option("--role-arn", default=None, help="Execution role [default: the spec's].")
 @backend_options
 def upsert(
     source: Path,
     env: str | None,
-    variables: tuple[str, ...],
+    var_options: tuple[str, ...],
     name: str | None,
     role_arn: str | None,
     backend: str,
@@ -28,7 +29,7 @@ def upsert(
 ) -> None:
     """Create or update a pipeline from a spec or a compiled definition; print its ARN."""
     pipeline = load_source(
-        source, env=env, variables=parse_pairs(variables, "--var"), name=name, role_arn=role_arn
+        source, env=env, variables=parse_var_options(var_options), name=name, role_arn=role_arn
     )
     engine = open_backend(backend, state_dir)
     click.echo(
