@@ -15,6 +15,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from titanic_support import spec_hyperparameters
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = ROOT / "pipeline" / "code"
@@ -229,14 +230,7 @@ def assert_one_line_failure(done: subprocess.CompletedProcess[str], expected: st
 
 # --- evaluate.py -------------------------------------------------------------------------
 
-SPEC_HYPERPARAMETERS = {
-    "objective": "binary:logistic",
-    "num_round": "200",
-    "max_depth": "5",
-    "eta": "0.2",
-    "subsample": "0.8",
-    "eval_metric": "logloss",
-}
+SPEC_HYPERPARAMETERS = spec_hyperparameters()
 
 
 @pytest.fixture(scope="module")

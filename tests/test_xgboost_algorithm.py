@@ -12,18 +12,12 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from titanic_support import spec_hyperparameters
 
 from pipeline.local.xgboost_algorithm import AlgorithmError, Channel, train
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC_HYPERPARAMETERS = {
-    "objective": "binary:logistic",
-    "num_round": "200",
-    "max_depth": "5",
-    "eta": "0.2",
-    "subsample": "0.8",
-    "eval_metric": "logloss",
-}
+SPEC_HYPERPARAMETERS = spec_hyperparameters()
 QUICK = {**SPEC_HYPERPARAMETERS, "num_round": "3"}
 
 

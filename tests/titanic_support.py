@@ -1,6 +1,7 @@
-"""The Titanic pipeline ready to start on a local backend: the bundle built from
-pipeline/code, the spec compiled for --env dev with that bundle's version, the bundle and the
-curated CSVs put where the definition's defaults point, and the pipeline upserted."""
+"""The Titanic spec for tests: the hyperparameters its compiled definition passes, and the
+pipeline ready to start on a local backend (the bundle built from pipeline/code, the spec
+compiled for --env dev with that bundle's version, the bundle and the curated CSVs put where
+the definition's defaults point, the pipeline upserted)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,10 @@ def seed_titanic(workdir: Path, state_dir: Path) -> SeededTitanic:
     )
     backend.upsert(compiled.pipeline_name, compiled.text, compiled.role_arn, None)
     return SeededTitanic(backend, compiled, bundle, defaults)
+
+
+def spec_hyperparameters() -> dict[str, str]:
+    """TrainModel's HyperParameters as the compiled definition passes them (all strings)."""
+    compiled = compile_spec_file(ROOT / "spec" / "titanic-modelbuild.yaml", env="dev")
+    train = next(step for step in compiled.definition["Steps"] if step["Name"] == "TrainModel")
+    return dict(train["Arguments"]["HyperParameters"])
