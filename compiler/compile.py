@@ -59,6 +59,8 @@ class CompileResult:
     definition: dict[str, Any]
     text: str
     warnings: list[Diagnostic] = field(default_factory=list)
+    # The deploy variables it was compiled with (env file and --var), e.g. "region".
+    variables: dict[str, str] = field(default_factory=dict)
 
     @property
     def pipeline_name(self) -> str:
@@ -182,4 +184,7 @@ def compile_document(
     if not result.ok:
         raise SpecProblems(result)
     assert result.spec is not None and result.definition is not None and result.text is not None
-    return CompileResult(result.spec, result.definition, result.text, result.warnings)
+    assert result.variables is not None
+    return CompileResult(
+        result.spec, result.definition, result.text, result.warnings, dict(result.variables.values)
+    )

@@ -80,6 +80,13 @@ def test_changing_a_deploy_variable_changes_only_what_uses_it() -> None:
     base = compile_spec_file(TITANIC, env="dev").definition
     other = compile_spec_file(TITANIC, env="dev", variables={"git_sha": "abc123"}).definition
     assert base["Steps"] == other["Steps"]
+    assert compile_spec_file(TITANIC, env="dev", variables={"git_sha": "abc123"}).variables == {
+        "account": "111122223333",
+        "region": "eu-west-1",
+        "data_bucket": "titanic-mlops-artifacts-dev",
+        "role_arn": "arn:aws:iam::111122223333:role/SageMakerPipelineExecutionRole",
+        "git_sha": "abc123",
+    }
     code = {p["Name"]: p for p in other["Parameters"]}["CodeBundleUri"]
     assert (
         code["DefaultValue"]

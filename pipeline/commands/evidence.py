@@ -115,7 +115,7 @@ def _compile(
     spec_file: Path, env: str | None, options: tuple[str, ...], parameters: dict[str, str]
 ) -> tuple[SpecComparison, dict[str, object], str]:
     """Compile ``--spec`` as the execution was compiled: ``git_sha`` from its bundle URI."""
-    from compiler.compile import check_spec_file, compile_spec_file
+    from compiler.compile import compile_spec_file
     from compiler.variables import parse_var_options
 
     variables = parse_var_options(options)
@@ -124,10 +124,7 @@ def _compile(
         variables["git_sha"] = version
     shown = _shown(spec_file)
     compiled = compile_spec_file(spec_file, env, variables, display_name=shown)
-    checked = check_spec_file(spec_file, env, variables, shown, resolve_variables=True)
-    region = (checked.variables.values.get("region") if checked.variables else None) or (
-        DEFAULT_REGION
-    )
+    region = compiled.variables.get("region") or DEFAULT_REGION
     spec = SpecComparison(shown, env, variables, None, region)
     return spec, compiled.definition, region
 
