@@ -64,7 +64,7 @@ def timed_run(definition: Path, state: Path) -> dict[str, object]:
 def prepare(workdir: Path) -> tuple[Path, Path]:
     """Bundle the step code, compile the spec for it, seed a fresh object store."""
     from compiler.compile import compile_spec_file
-    from pipeline.bundle import build_bundle
+    from pipeline.bundle.build import build_bundle
     from pipeline.local.store import ObjectStore
 
     bundle = build_bundle(ROOT / "pipeline" / "code", workdir / "bundle")

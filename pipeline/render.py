@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from pipeline.backend import ExecutionSummary, ModelPackage, StepRecord
+from pipeline.backends.interface import ExecutionSummary, ModelPackage, StepRecord
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from local_support import BUCKET, make_bundle, score_pipeline, seed_all
 
-from pipeline.bundle import build_bundle, bundle_bytes, code_version
+from pipeline.bundle.build import build_bundle, bundle_bytes, code_version
 from pipeline.local.backend import LocalBackend
 
 SMPIPE = [sys.executable, "-c", "from pipeline.cli import main; main()"]

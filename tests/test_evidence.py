@@ -19,11 +19,11 @@ import pytest
 from titanic_support import seed_titanic
 
 from compiler.errors import UsageError
-from pipeline.backend import ExecutionSummary, ModelPackage, StepRecord
-from pipeline.evidence import REQUIRED_STEPS, collect_evidence
-from pipeline.evidence_render import render_markdown
-from pipeline.evidence_sources import ObjectProof
-from pipeline.terraform_plan import summarise_plan
+from pipeline.backends.interface import ExecutionSummary, ModelPackage, StepRecord
+from pipeline.evidence.render import render_markdown
+from pipeline.evidence.report import REQUIRED_STEPS, collect_evidence
+from pipeline.evidence.sources import ObjectProof
+from pipeline.evidence.terraform_plan import summarise_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 SMPIPE = [sys.executable, "-c", "from pipeline.cli import main; main()"]

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from titanic_support import seed_titanic
 
-from pipeline.backend import StepRecord
+from pipeline.backends.interface import StepRecord
 from pipeline.local.backend import LocalBackend
 
 ROOT = Path(__file__).resolve().parent.parent

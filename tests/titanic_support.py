@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.compile import CompileResult, compile_spec_file
-from pipeline.bundle import Bundle, build_bundle
+from pipeline.bundle.build import Bundle, build_bundle
 from pipeline.local.backend import LocalBackend
 
 ROOT = Path(__file__).resolve().parent.parent

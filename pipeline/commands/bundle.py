@@ -8,7 +8,7 @@ import click
 import yaml
 
 from compiler.errors import UsageError
-from pipeline.bundle import build_bundle
+from pipeline.bundle.build import build_bundle
 
 
 @click.command("bundle")
@@ -70,7 +70,7 @@ def bundle(
 
         LocalHome(state_dir).store.put_file(built.path, uri)
     if upload_to:
-        from pipeline.bundle_upload import upload_bundle
+        from pipeline.bundle.upload import upload_bundle
 
         uploaded = upload_bundle(built, upload_to, allow_dirty=allow_dirty)
         uri = uploaded.uri

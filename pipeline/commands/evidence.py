@@ -9,11 +9,11 @@ import click
 
 from compiler.errors import UsageError
 from pipeline.commands.options import backend_options, open_backend, resolve_execution
-from pipeline.evidence import SpecComparison, bundle_version, collect_evidence
-from pipeline.evidence_render import render_markdown
-from pipeline.evidence_sources import evidence_source
+from pipeline.evidence.render import render_markdown
+from pipeline.evidence.report import SpecComparison, bundle_version, collect_evidence
+from pipeline.evidence.sources import evidence_source
+from pipeline.evidence.terraform_plan import PlanSummary, read_plan
 from pipeline.render import short_execution
-from pipeline.terraform_plan import PlanSummary, read_plan
 
 DEFAULT_REGION = "eu-west-1"  # the workshop's; the AWS commands in the report name it
 

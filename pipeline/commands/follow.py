@@ -8,7 +8,7 @@ from typing import TextIO
 
 import click
 
-from pipeline.backend import TERMINAL_EXECUTION_STATUSES, Backend, ExecutionSummary
+from pipeline.backends.interface import TERMINAL_EXECUTION_STATUSES, Backend, ExecutionSummary
 from pipeline.render import short_execution, steps_table, utc
 
 

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 import click
 
 from compiler.errors import UsageError
-from pipeline.backend import Backend
 from pipeline.backends import BACKENDS, get_backend
+from pipeline.backends.interface import Backend
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from compiler.errors import UsageError
-from pipeline.backend import Backend
+from pipeline.backends.interface import Backend
 from pipeline.commands.options import backend_options, open_backend
 from pipeline.render import package_details, packages_table, table, utc
 

@@ -12,7 +12,7 @@ import click
 from compiler.commands.options import deploy_variable_options
 from compiler.errors import SmpipeError
 from compiler.variables import parse_var_options
-from pipeline.backend import Backend
+from pipeline.backends.interface import Backend
 from pipeline.commands.follow import follow
 from pipeline.commands.options import backend_options, open_backend, parse_pairs
 from pipeline.commands.source import load_source

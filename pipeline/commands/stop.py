@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.backend import TERMINAL_EXECUTION_STATUSES
+from pipeline.backends.interface import TERMINAL_EXECUTION_STATUSES
 from pipeline.commands.options import backend_options, open_backend, resolve_execution
 
 

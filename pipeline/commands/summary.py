@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pipeline.backend import Backend, ExecutionSummary
+from pipeline.backends.interface import Backend, ExecutionSummary
 from pipeline.render import duration, package_details, steps_table
 
 

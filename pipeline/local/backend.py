@@ -1,4 +1,4 @@
-"""``LocalBackend``: the ``pipeline.backend.Backend`` protocol on this machine.
+"""``LocalBackend``: the ``pipeline.backends.interface.Backend`` protocol on this machine.
 
 ``start`` and ``retry`` run the execution in a thread of the calling process (``inline``, what
 ``smpipe run`` uses: the command is the runner, and Ctrl-C stops the execution), or in a
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pipeline.backend import ExecutionSummary, ModelPackage, ParameterValue, StepRecord
+from pipeline.backends.interface import ExecutionSummary, ModelPackage, ParameterValue, StepRecord
 from pipeline.local.database import parse_time
 from pipeline.local.definition import load_definition
 from pipeline.local.engine import ExecutionEngine

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pipeline.backend import ParameterValue
+from pipeline.backends.interface import ParameterValue
 from pipeline.local.errors import LocalEngineError
 
 

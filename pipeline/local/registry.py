@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from pipeline.backend import ModelPackage
+from pipeline.backends.interface import ModelPackage
 from pipeline.local.database import Database, parse_time, utc_now
 from pipeline.local.errors import LocalEngineError
 from pipeline.local.state import ARN_PREFIX

@@ -1,4 +1,4 @@
-"""``SageMakerBackend``: the ``pipeline.backend.Backend`` protocol on SageMaker Pipelines.
+"""``SageMakerBackend``: the ``pipeline.backends.interface.Backend`` protocol on SageMaker Pipelines.
 
 SDK v3 first: pipelines, executions, steps, parameters, retry and the model registry go
 through ``sagemaker.core.resources`` (the SDK v3 resource layer). boto3 is used only where
@@ -19,7 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from compiler.errors import UsageError
-from pipeline.backend import (
+from pipeline.backends.interface import (
     TERMINAL_EXECUTION_STATUSES,
     ExecutionSummary,
     ModelPackage,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.backend import StepRecord
+from pipeline.backends.interface import StepRecord
 from pipeline.sagemaker.connection import AwsConnection
 from pipeline.sagemaker.errors import AwsError
 from pipeline.sagemaker.sdk import sdk_resources

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pipeline.backend import ExecutionSummary, ModelPackage, ParameterValue, StepRecord
+from pipeline.backends.interface import ExecutionSummary, ModelPackage, ParameterValue, StepRecord
 from pipeline.definition_steps import iter_steps
 
 # Metadata key of ListPipelineExecutionSteps -> the step type a definition would name.

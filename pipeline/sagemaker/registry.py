@@ -8,7 +8,7 @@ from itertools import islice
 from typing import Any
 
 from compiler.errors import UsageError
-from pipeline.backend import ModelPackage
+from pipeline.backends.interface import ModelPackage
 from pipeline.sagemaker import records
 from pipeline.sagemaker.connection import AwsConnection
 from pipeline.sagemaker.sdk import sdk_resources

@@ -10,8 +10,8 @@ import pytest
 from sagemaker_support import boto_client
 
 from compiler.errors import SmpipeError, UsageError
-from pipeline.bundle import Bundle
-from pipeline.bundle_upload import upload_bundle
+from pipeline.bundle.build import Bundle
+from pipeline.bundle.upload import upload_bundle
 
 
 def make_bundle(folder: Path, version: str, data: bytes) -> Bundle:

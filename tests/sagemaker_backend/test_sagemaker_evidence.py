@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sagemaker_support import ROLE_ARN, boto_client, write_definition
 
-from pipeline.evidence_sources import SageMakerSource
+from pipeline.evidence.sources import SageMakerSource
 from pipeline.sagemaker.backend import SageMakerBackend
 
 BODY = b"the code bundle's bytes"

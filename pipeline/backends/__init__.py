@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from compiler.errors import UsageError
-from pipeline.backend import Backend
+from pipeline.backends.interface import Backend
 
 BACKENDS = ("local", "sagemaker")
 

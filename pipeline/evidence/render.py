@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from pipeline.evidence import RECORDED, REQUIRED_STEPS, Criterion, Evidence
+from pipeline.evidence.report import RECORDED, REQUIRED_STEPS, Criterion, Evidence
 from pipeline.render import duration, short_execution, utc
 
 PROFILE = "data-science-user"

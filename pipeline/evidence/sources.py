@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from compiler.errors import SmpipeError
-from pipeline.backend import Backend
+from pipeline.backends.interface import Backend
 
 if TYPE_CHECKING:
     from pipeline.local.backend import LocalBackend

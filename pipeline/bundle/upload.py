@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from compiler.errors import SmpipeError, UsageError
-from pipeline.bundle import BUNDLE_NAME, Bundle
+from pipeline.bundle.build import BUNDLE_NAME, Bundle
 from pipeline.sagemaker.errors import aws_errors, client_error_code
 from pipeline.sagemaker.s3 import head_object, parse_s3_uri
 from pipeline.sagemaker.session import AwsSettings, SmpipeBotoSession, open_session

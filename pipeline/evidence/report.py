@@ -2,7 +2,7 @@
 
 ``collect_evidence`` reads them through the ``Backend`` protocol plus a small
 ``EvidenceSource`` (object proof, the executed definition, property files) and evaluates the
-seed's "Criterio de cierre" from them; ``pipeline.evidence_render`` writes the Markdown. It
+seed's "Criterio de cierre" from them; ``pipeline.evidence.render`` writes the Markdown. It
 only reads: no state, object or AWS resource is changed.
 """
 
@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.backend import Backend, ExecutionSummary, ModelPackage, StepRecord
+from pipeline.backends.interface import Backend, ExecutionSummary, ModelPackage, StepRecord
 from pipeline.definition_steps import iter_steps
-from pipeline.evidence_sources import EvidenceSource, ObjectProof, PropertyReport
-from pipeline.terraform_plan import PlanSummary
+from pipeline.evidence.sources import EvidenceSource, ObjectProof, PropertyReport
+from pipeline.evidence.terraform_plan import PlanSummary
 
 # The seed's names: the four contract parameters, the five steps, the gate's JSON path.
 CONTRACT_PARAMETERS = ("CodeBundleUri", "InputTrainUri", "InputValidationUri", "AccuracyThreshold")
