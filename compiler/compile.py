@@ -23,6 +23,7 @@ from compiler.model import Spec
 from compiler.rules import SpecContext, run_rules
 from compiler.schema_errors import translate
 from compiler.variables import DeployVariables, env_file_path, load_deploy_variables, substitute
+from compiler.yaml_limits import DEFAULT_LIMITS, Limits
 
 
 @dataclass
@@ -91,11 +92,12 @@ def check_spec_file(
     overrides: Mapping[str, str] | None = None,
     display_name: str | None = None,
     resolve_variables: bool | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> CheckResult:
     """Load and check a spec. Deploy variables are resolved when ``env`` or ``overrides``
     are given (or ``resolve_variables``); otherwise they stay unresolved and the checks
     that need their values are skipped."""
-    document = load_file(path, display_name)
+    document = load_file(path, display_name, limits)
     if resolve_variables is None:
         resolve_variables = env is not None or bool(overrides)
     return check_document(document, path, env, overrides, resolve_variables)
@@ -167,10 +169,11 @@ def compile_spec_file(
     env: str | None = None,
     variables: Mapping[str, str] | None = None,
     display_name: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> CompileResult:
     """Compile a spec to its definition; raises :class:`SpecProblems` if it has problems.
     Deploy variables are required: give ``env`` and/or ``variables``."""
-    return compile_document(load_file(path, display_name), path, env, variables)
+    return compile_document(load_file(path, display_name, limits), path, env, variables)
 
 
 def compile_document(

@@ -75,10 +75,25 @@ def render_text(diagnostics: Sequence[Diagnostic], sources: dict[str, str]) -> s
         out.append(f"{d.file}:{d.line}:{d.col}: {label}{d.message} [{d.rule}]")
         lines = sources.get(d.file, "").splitlines()
         if 1 <= d.line <= len(lines):
-            source_line = lines[d.line - 1].expandtabs(1)
-            out.append(f"  {source_line}")
-            out.append("  " + " " * (d.col - 1) + "^")
+            shown, caret = _cut(lines[d.line - 1].expandtabs(1), d.col - 1)
+            out.append(f"  {shown}")
+            out.append("  " + " " * caret + "^")
     return "\n".join(out) + ("\n" if out else "")
+
+
+# A source line longer than this is shown cut around the caret (a 5 MB line is not echoed).
+SHOWN_WIDTH = 100
+
+
+def _cut(line: str, column: int) -> tuple[str, int]:
+    """The part of ``line`` around ``column`` that fits SHOWN_WIDTH, and the caret's offset."""
+    if len(line) <= SHOWN_WIDTH:
+        return line, column
+    start = max(0, min(column - SHOWN_WIDTH // 2, len(line) - SHOWN_WIDTH))
+    end = start + SHOWN_WIDTH
+    head = "..." if start > 0 else ""
+    tail = "..." if end < len(line) else ""
+    return head + line[start:end] + tail, column - start + len(head)
 
 
 def render_json(diagnostics: Sequence[Diagnostic]) -> str:

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from compiler.yaml_limits import DEFAULT_LIMITS, LimitExceeded, Limits, check_size, scan
+
 Path = tuple[str | int, ...]
 
 
@@ -84,6 +86,8 @@ def _convert(node: yaml.Node, path: Path, positions: Positions, problems: list[L
         explicit_keys = {id(key) for key, _ in node.value}
         _constructor.flatten_mapping(node)  # resolves `<<` merge keys in place
         result: dict[Any, Any] = {}
+        # Written in this mapping (not merged in): only two of those are a duplicate; a
+        # written key overrides a merged one (YAML's merge semantics).
         seen: dict[Any, tuple[int, int]] = {}
         for key_node, value_node in node.value:
             key = _key(key_node)
@@ -93,7 +97,8 @@ def _convert(node: yaml.Node, path: Path, positions: Positions, problems: list[L
                     LoadProblem(line, col, "yaml-syntax", "a mapping key must be a scalar")
                 )
                 continue
-            if key in seen and id(key_node) in explicit_keys:
+            explicit = id(key_node) in explicit_keys
+            if key in seen and explicit:
                 line, col = _mark(key_node)
                 first_line, first_col = seen[key]
                 problems.append(
@@ -106,7 +111,8 @@ def _convert(node: yaml.Node, path: Path, positions: Positions, problems: list[L
                     )
                 )
                 continue
-            seen[key] = _mark(key_node)
+            if explicit:
+                seen[key] = _mark(key_node)
             key_path = (*path, key)
             positions.keys[key_path] = _mark(key_node)
             result[key] = _convert(value_node, key_path, positions, problems)
@@ -124,27 +130,36 @@ def _convert(node: yaml.Node, path: Path, positions: Positions, problems: list[L
 _FAST_LOADER = getattr(yaml, "CSafeLoader", None)
 
 
-def _compose(text: str) -> yaml.Node | None:
+def _compose(text: str, limits: Limits) -> yaml.Node | None:
+    """Scan the events within ``limits`` first: composing cannot then blow up."""
     if _FAST_LOADER is not None:
         try:
+            scan(text, _FAST_LOADER, limits)
             return yaml.compose(text, Loader=_FAST_LOADER)
         except yaml.YAMLError:
             pass
+    scan(text, yaml.SafeLoader, limits)
     return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
-def load_text(text: str, file: str) -> LoadedDocument:
-    """Parse one YAML document; a syntax error becomes a positioned problem."""
+def load_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
+    """Parse one YAML document within ``limits``; a syntax error or a limit crossed becomes
+    a positioned problem."""
     positions = Positions()
     problems: list[LoadProblem] = []
     try:
-        node = _compose(text)
+        encoded = text.encode("utf-8", "surrogatepass")
+        check_size(encoded, len(encoded), limits)
+        node = _compose(text, limits)
         if node is None:
             problems.append(
                 LoadProblem(1, 1, "yaml-empty", "the file is empty: expected a YAML mapping")
             )
             return LoadedDocument(file, text, None, positions, problems)
         data = _convert(node, (), positions, problems)
+    except LimitExceeded as error:
+        problems.append(LoadProblem(error.line, error.col, "yaml-limit", error.message))
+        return LoadedDocument(file, text, None, positions, problems)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -160,12 +175,20 @@ def load_text(text: str, file: str) -> LoadedDocument:
     return LoadedDocument(file, text, data, positions, problems)
 
 
-def read_source(path: FilePath) -> tuple[str | None, LoadProblem | None]:
-    """Read a spec file as UTF-8 text; a directory, a missing or a binary file is a problem."""
+def read_source(
+    path: FilePath, limits: Limits = DEFAULT_LIMITS
+) -> tuple[str | None, LoadProblem | None]:
+    """Read a spec file as UTF-8 text; a directory, a missing or a binary file is a problem.
+    Past the size limit only the first bytes are read (the size check reports it)."""
     if path.is_dir():
         return None, LoadProblem(1, 1, "file-unreadable", "is a directory, expected a YAML file")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(limits.max_bytes + 1)
+            size = max(len(raw), path.stat().st_size)
+        check_size(raw, size, limits)
+    except LimitExceeded as error:
+        return None, LoadProblem(error.line, error.col, "yaml-limit", error.message)
     except OSError as error:
         return None, LoadProblem(1, 1, "file-unreadable", f"cannot read the file: {error.strerror}")
     if b"\0" in raw:
@@ -179,10 +202,12 @@ def read_source(path: FilePath) -> tuple[str | None, LoadProblem | None]:
     return text, None
 
 
-def load_file(path: FilePath, display_name: str | None = None) -> LoadedDocument:
+def load_file(
+    path: FilePath, display_name: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> LoadedDocument:
     name = display_name or str(path)
-    text, problem = read_source(path)
+    text, problem = read_source(path, limits)
     if problem is not None:
         return LoadedDocument(name, "", None, Positions(), [problem])
     assert text is not None
-    return load_text(text, name)
+    return load_text(text, name, limits)

@@ -8,16 +8,18 @@ from pathlib import Path
 
 import click
 
-from compiler.commands.options import deploy_variable_options
+from compiler.commands.options import deploy_variable_options, parse_limit_option
 from compiler.compile import compile_spec_file
 from compiler.diagnostics import render_text
 from compiler.errors import UsageError
 from compiler.variables import parse_var_options
+from compiler.yaml_limits import DEFAULT_LIMITS
 
 
 @click.command("compile")
 @click.argument("spec", type=click.Path(path_type=str))
 @deploy_variable_options
+@parse_limit_option
 @click.option(
     "-o",
     "--output",
@@ -25,7 +27,11 @@ from compiler.variables import parse_var_options
     help="Write the definition here (atomically) instead of standard output.",
 )
 def compile_command(
-    spec: str, env: str | None, var_options: tuple[str, ...], output: str | None
+    spec: str,
+    env: str | None,
+    var_options: tuple[str, ...],
+    parse_limits: tuple[str, ...],
+    output: str | None,
 ) -> None:
     """Compile a spec into the SageMaker pipeline definition JSON.
 
@@ -35,7 +41,9 @@ def compile_command(
     limit (1 MiB) it is still written, with a warning to deploy it through S3.
     Deploy variables come from --env (spec/env/NAME.yaml) and --var KEY=VALUE.
     """
-    result = compile_spec_file(Path(spec), env, parse_var_options(var_options), display_name=spec)
+    limits = DEFAULT_LIMITS.with_overrides(parse_limits)
+    variables = parse_var_options(var_options)
+    result = compile_spec_file(Path(spec), env, variables, display_name=spec, limits=limits)
     if result.warnings:
         click.echo(render_text(result.warnings, {}), nl=False, err=True)
     if output is None or output == "-":

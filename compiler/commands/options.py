@@ -28,6 +28,18 @@ def deploy_variable_options(function: F) -> F:
     return function
 
 
+def parse_limit_option(function: F) -> F:
+    """``--parse-limit NAME=N``: raise one of the bounds on loading a spec (untrusted input)."""
+    return click.option(
+        "--parse-limit",
+        "parse_limits",
+        multiple=True,
+        metavar="NAME=N",
+        help="Raise a bound on loading the spec: max-bytes (1048576), max-depth (64), "
+        "max-aliases (1000), max-nodes (200000, values after alias expansion).",
+    )(function)
+
+
 def format_option(function: F) -> F:
     return click.option(
         "--format",

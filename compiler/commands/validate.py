@@ -7,18 +7,24 @@ from pathlib import Path
 
 import click
 
-from compiler.commands.options import deploy_variable_options, format_option
+from compiler.commands.options import deploy_variable_options, format_option, parse_limit_option
 from compiler.compile import check_spec_file
 from compiler.diagnostics import Diagnostic, render_json, render_text
 from compiler.variables import parse_var_options
+from compiler.yaml_limits import DEFAULT_LIMITS
 
 
 @click.command()
 @click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=str))
 @deploy_variable_options
+@parse_limit_option
 @format_option
 def validate(
-    specs: tuple[str, ...], env: str | None, var_options: tuple[str, ...], output_format: str
+    specs: tuple[str, ...],
+    env: str | None,
+    var_options: tuple[str, ...],
+    parse_limits: tuple[str, ...],
+    output_format: str,
 ) -> None:
     """Check pipeline specs against the schema and every rule (docs/rules.md).
 
@@ -29,10 +35,11 @@ def validate(
     Exit status: 0 no problems (warnings are shown), 1 problems found, 2 usage error.
     """
     overrides = parse_var_options(var_options)
+    limits = DEFAULT_LIMITS.with_overrides(parse_limits)
     diagnostics: list[Diagnostic] = []
     sources: dict[str, str] = {}
     for spec in specs:
-        result = check_spec_file(Path(spec), env, overrides, display_name=spec)
+        result = check_spec_file(Path(spec), env, overrides, display_name=spec, limits=limits)
         diagnostics.extend(result.diagnostics)
         sources.update(result.sources)
     if output_format == "json":

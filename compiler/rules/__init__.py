@@ -16,6 +16,12 @@ declare(
     "A mapping has the same key twice (YAML would silently keep the last).",
 )
 declare(
+    "yaml-limit",
+    "parse",
+    "The spec crosses a parsing bound (size, nesting depth, aliases, values after alias "
+    "expansion); --parse-limit NAME=N raises one.",
+)
+declare(
     "schema",
     "schema",
     "A key is unknown or missing, or a value has the wrong type (spec format v1).",
