@@ -1,30 +1,46 @@
-"""Whole-process time and peak memory of ``smpipe run`` on the Titanic pipeline, locally.
+"""Whole-process time and peak memory of ``smpipe`` on the local engine.
 
-Measures a cold run (fresh state directory) and a fully cached re-run, each as a separate
-``smpipe run`` process, and prints them with the validation metrics:
+    python bench/local_run.py [--runs N]                 # Titanic: cold run, fully cached re-run
+    python bench/local_run.py --mode wide [--runs N]     # chains and fan-outs of no-op steps
+    python bench/local_run.py --mode state [--runs N]    # state growth: 200 runs, 10,000 seeded
 
-    python bench/local_run.py [--runs N]
+Every figure is the median of ``--runs`` repetitions (the machine is shared: use 3 or more).
 
-Peak RSS is the largest single process of the run's tree (the command or one of its step
-jobs), from ``getrusage(RUSAGE_CHILDREN)`` in a fresh measuring process per run.
+- titanic: a cold run (fresh state directory) and a fully cached re-run, each a separate
+  ``smpipe run`` process; peak RSS is the largest single process of the run's tree (the command
+  or one of its step jobs), from ``getrusage(RUSAGE_CHILDREN)`` in a fresh measuring process.
+- wide: pipelines of 5, 20 and 50 processing steps running a no-op script (no cache), as a
+  chain (each DependsOn the one before) and as a fan-out (all independent); each a separate
+  ``smpipe run`` process. "engine/step" is the chain's execution time per step less the time
+  the job itself takes (``python noop.py`` run directly): what the engine adds per step.
+- state: 200 executions of a small cached pipeline in one process (the time of the first and
+  last 20, and the state's bytes per execution), then 10,000 executions seeded into the
+  state, and the whole-process time of ``smpipe steps latest``, ``smpipe executions`` and a
+  cached re-run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-TARGETS = {"cold": 15.0, "cached": 3.0}
+TARGETS = {"cold": 15.0, "cached": 0.2, "engine/step": 0.040, "steps latest": 0.3}
 SMPIPE = [sys.executable, "-c", "from pipeline.cli import main; main()"]
+WIDTHS = (5, 20, 50)
+NOOP = "pass\n"
 
 
 def measure(command: list[str]) -> None:
@@ -46,22 +62,31 @@ def measure(command: list[str]) -> None:
     )
 
 
-def timed_run(definition: Path, state: Path) -> dict[str, object]:
-    run = [*SMPIPE, "run", str(definition), "--state-dir", str(state)]
+def timed(args: list[str], *, check: bool = True) -> dict[str, Any]:
+    """``smpipe ARGS`` in a fresh measuring process: wall time, peak RSS, output."""
     result = subprocess.run(
-        [sys.executable, __file__, "--measure", "--", *run],
+        [sys.executable, __file__, "--measure", "--", *SMPIPE, *args],
         capture_output=True,
         text=True,
         check=True,
         cwd=ROOT,
     )
-    measured: dict[str, object] = json.loads(result.stdout)
-    if measured["rc"] != 0:
-        sys.exit(f"smpipe run failed:\n{measured['stdout']}\n{measured['stderr']}")
+    measured: dict[str, Any] = json.loads(result.stdout)
+    if check and measured["rc"] != 0:
+        sys.exit(f"smpipe {' '.join(args)} failed:\n{measured['stdout']}\n{measured['stderr']}")
     return measured
 
 
-def prepare(workdir: Path) -> tuple[Path, Path]:
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def verdict(value: float, target: float) -> str:
+    return f"< {target:g} {'ok' if value < target else 'MISSED'}"
+
+
+# ---- titanic ----
+def prepare_titanic(workdir: Path) -> tuple[Path, Path]:
     """Bundle the step code, compile the spec for it, seed a fresh object store."""
     from compiler.compile import compile_spec_file
     from pipeline.bundle.build import build_bundle
@@ -97,39 +122,203 @@ def summarise(state: Path) -> tuple[str, int, dict[str, float]]:
     return latest.status, hits, metrics
 
 
+def bench_titanic(runs: int) -> None:
+    walls: dict[str, list[float]] = {"cold": [], "cached": []}
+    peaks: dict[str, list[float]] = {"cold": [], "cached": []}
+    metrics: dict[str, float] = {}
+    print(f"{'run':<8} {'wall (s)':>9} {'peak RSS (MiB)':>15}  {'status':<10} {'cache hits':>10}")
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="smpipe-bench-") as tmp:
+            definition, state = prepare_titanic(Path(tmp))
+            for kind in ("cold", "cached"):
+                measured = timed(["run", str(definition), "--state-dir", str(state)])
+                status, hits, metrics = summarise(state)
+                walls[kind].append(float(measured["wall"]))
+                peaks[kind].append(float(measured["peak_mib"]))
+                print(
+                    f"{kind:<8} {measured['wall']:>9.3f} {measured['peak_mib']:>15.1f}  "
+                    f"{status:<10} {hits:>10}"
+                )
+    print(f"\nmedian of {runs} run(s):")
+    for kind in ("cold", "cached"):
+        wall = median(walls[kind])
+        print(
+            f"  {kind:<8} {wall:>7.3f} s  peak {median(peaks[kind]):6.1f} MiB  "
+            f"{verdict(wall, TARGETS[kind])}"
+        )
+    print("\nvalidation metrics (evaluation.json):")
+    for name, value in metrics.items():
+        print(f"  {name:<10} {value:.4f}")
+
+
+# ---- wide pipelines of no-op steps ----
+def wide_definition(width: int, shape: str) -> str:
+    from local_support import BUCKET, definition, processing_step
+
+    steps = []
+    for index in range(width):
+        after = [f"Noop{index - 1:02d}"] if shape == "chain" and index else None
+        steps.append(processing_step(f"Noop{index:02d}", "noop.py", cache=False, depends_on=after))
+    code = {"Name": "CodeBundleUri", "Type": "String", "DefaultValue": f"{BUCKET}/code/noop.tar.gz"}
+    return definition(steps, [code])
+
+
+def seed_noop_bundle(state: Path, workdir: Path) -> None:
+    from local_support import BUCKET, make_bundle
+
+    from pipeline.local.store import ObjectStore
+
+    bundle = make_bundle(workdir / "noop.tar.gz", {"noop.py": NOOP})
+    ObjectStore(state / "s3").put_file(bundle, f"{BUCKET}/code/noop.tar.gz")
+
+
+def execution_seconds(state: Path) -> float:
+    with sqlite3.connect(state / "state.db") as db:
+        started, ended = db.execute(
+            "SELECT started, ended FROM executions ORDER BY created DESC LIMIT 1"
+        ).fetchone()
+    from datetime import datetime
+
+    return (datetime.fromisoformat(ended) - datetime.fromisoformat(started)).total_seconds()
+
+
+def job_floor(workdir: Path, runs: int) -> float:
+    """What a no-op job's own process costs: ``python noop.py`` started directly."""
+    script = workdir / "noop.py"
+    script.write_text(NOOP)
+    times = []
+    for _ in range(max(5, runs * 3)):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, str(script)], check=True)
+        times.append(time.perf_counter() - started)
+    return median(times)
+
+
+def bench_wide(runs: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="smpipe-bench-") as tmp:
+        workdir = Path(tmp)
+        floor = job_floor(workdir, runs)
+        print(f"a no-op job's own process (python noop.py): {floor * 1000:.1f} ms (median)\n")
+        print(f"{'pipeline':<14} {'wall (s)':>9} {'execution (s)':>14} {'per step (ms)':>14}")
+        per_step: dict[int, float] = {}
+        for shape in ("chain", "fanout"):
+            for width in WIDTHS:
+                definition = workdir / f"{shape}{width}.json"
+                definition.write_text(wide_definition(width, shape))
+                walls, executions = [], []
+                for run in range(runs):
+                    state = workdir / f"state-{shape}{width}-{run}"
+                    seed_noop_bundle(state, workdir)
+                    measured = timed(["run", str(definition), "--state-dir", str(state)])
+                    walls.append(float(measured["wall"]))
+                    executions.append(execution_seconds(state))
+                execution = median(executions)
+                if shape == "chain":
+                    per_step[width] = execution / width
+                print(
+                    f"{shape + ' ' + str(width):<14} {median(walls):>9.3f} {execution:>14.3f} "
+                    f"{execution / width * 1000:>14.1f}"
+                )
+        print("\nengine overhead per no-op step (chain per step - the job's own process):")
+        for width, seconds in per_step.items():
+            overhead = seconds - floor
+            print(
+                f"  chain {width:<3} {overhead * 1000:6.1f} ms  "
+                f"{verdict(overhead * 1000, TARGETS['engine/step'] * 1000)} ms"
+            )
+
+
+# ---- state growth ----
+def small_cached_definition() -> str:
+    from local_support import score_pipeline
+
+    return score_pipeline()
+
+
+def seed_executions(state: Path, total: int) -> int:
+    """Copy the newest execution (and its steps) until the state holds ``total`` executions."""
+    with sqlite3.connect(state / "state.db") as db:
+        have = db.execute("SELECT COUNT(*) FROM executions").fetchone()[0]
+        (source,) = db.execute("SELECT arn FROM executions ORDER BY created LIMIT 1").fetchone()
+        columns = [row[1] for row in db.execute("PRAGMA table_info(executions)")]
+        step_columns = [row[1] for row in db.execute("PRAGMA table_info(steps)")]
+        row = db.execute("SELECT * FROM executions WHERE arn = ?", (source,)).fetchone()
+        steps = db.execute("SELECT * FROM steps WHERE execution_arn = ?", (source,)).fetchall()
+        base = dict(zip(columns, row, strict=True))
+        for index in range(total - have):
+            execution_id = f"seed{index:08d}"
+            arn = base["arn"].rsplit("/", 1)[0] + "/" + execution_id
+            # Older than every real execution, so `latest` is still the newest real one.
+            created = f"2000-01-01T00:00:00.{index:06d}+00:00"
+            values = {**base, "arn": arn, "id": execution_id, "created": created}
+            db.execute(
+                f"INSERT INTO executions ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' for _ in columns)})",
+                [values[c] for c in columns],
+            )
+            for step in steps:
+                step_values = {**dict(zip(step_columns, step, strict=True)), "execution_arn": arn}
+                db.execute(
+                    f"INSERT INTO steps ({', '.join(step_columns)}) "
+                    f"VALUES ({', '.join('?' for _ in step_columns)})",
+                    [step_values[c] for c in step_columns],
+                )
+        return int(total - have)
+
+
+def bench_state(runs: int) -> None:
+    from local_support import seed_all
+
+    from pipeline.local.backend import LocalBackend
+
+    with tempfile.TemporaryDirectory(prefix="smpipe-bench-") as tmp:
+        workdir = Path(tmp)
+        state = workdir / "state"
+        seed_all(state, workdir)
+        definition = workdir / "toy.json"
+        definition.write_text(small_cached_definition())
+        backend = LocalBackend(state)
+        backend.upsert("toy", definition.read_text(), "role", None)
+        times = []
+        for _ in range(200):
+            started = time.perf_counter()
+            arn = backend.start("toy", {})
+            backend.wait(arn)
+            times.append(time.perf_counter() - started)
+            if backend.describe_execution(arn).status != "Succeeded":
+                sys.exit(f"execution {arn} did not succeed: {backend.describe_execution(arn)}")
+        size = sum(p.stat().st_size for p in state.glob("state.db*"))
+        print("200 executions of Score (cached) -> Gate -> Register, in one process:")
+        print(f"  first 20 (median)  {median(times[1:21]) * 1000:7.1f} ms per execution")
+        print(f"  last 20 (median)   {median(times[-20:]) * 1000:7.1f} ms per execution")
+        print(f"  state.db           {size / 200 / 1024:7.1f} KiB per execution\n")
+        seeded = seed_executions(state, 10_000)
+        size = sum(p.stat().st_size for p in state.glob("state.db*"))
+        print(f"seeded {seeded} executions: 10,000 in the state ({size / 1e6:.1f} MB)")
+        commands = {
+            "steps latest": ["steps", "latest"],
+            "executions": ["executions"],
+            "cached re-run": ["run", str(definition), "--name", "toy"],
+        }
+        for label, args in commands.items():
+            walls = [float(timed([*args, "--state-dir", str(state)])["wall"]) for _ in range(runs)]
+            target = TARGETS.get(label)
+            note = verdict(median(walls), target) if target else ""
+            print(f"  {label:<14} {median(walls):7.3f} s  {note}")
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=1, help="repeat the cold+cached pair")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--mode", choices=("titanic", "wide", "state"), default="titanic")
+    parser.add_argument("--runs", type=int, default=3, help="repetitions (medians are shown)")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("command", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         measure(args.command)
         return
-
-    rows = []
-    metrics: dict[str, float] = {}
-    for _ in range(args.runs):
-        with tempfile.TemporaryDirectory(prefix="smpipe-bench-") as tmp:
-            definition, state = prepare(Path(tmp))
-            for kind in ("cold", "cached"):
-                measured = timed_run(definition, state)
-                status, hits, metrics = summarise(state)
-                rows.append(
-                    (kind, float(measured["wall"]), float(measured["peak_mib"]), status, hits)
-                )  # type: ignore[arg-type]
-
-    print(
-        f"{'run':<8} {'wall (s)':>9} {'peak RSS (MiB)':>15}  {'status':<10} {'cache hits':>10}  target"
-    )
-    for kind, wall, peak, status, hits in rows:
-        verdict = "ok" if wall < TARGETS[kind] else "MISSED"
-        print(
-            f"{kind:<8} {wall:>9.2f} {peak:>15.1f}  {status:<10} {hits:>10}  < {TARGETS[kind]:g} s {verdict}"
-        )
-    print("\nvalidation metrics (evaluation.json):")
-    for name, value in metrics.items():
-        print(f"  {name:<10} {value:.4f}")
+    os.environ.setdefault("PYTHONPATH", str(ROOT))
+    {"titanic": bench_titanic, "wide": bench_wide, "state": bench_state}[args.mode](args.runs)
 
 
 if __name__ == "__main__":
