@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,17 @@ BUCKET = "s3://test-bucket"
 ECR = "141502667606.dkr.ecr.eu-west-1.amazonaws.com"
 SKLEARN_IMAGE = f"{ECR}/sagemaker-scikit-learn:1.2-1-cpu-py3"
 XGBOOST_IMAGE = f"{ECR}/sagemaker-xgboost:1.7-1"
+
+
+def wait_for(condition: Callable[[], object], what: str, limit: float = 60.0) -> object:
+    """Poll ``condition`` until it is true (a limit against hangs, not a timed assertion)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
 
 
 def bootstrap_entrypoint(script: str) -> list[str]:
@@ -257,6 +270,38 @@ sys.exit(me + " never met " + partner)
 """
 
 
+# A fan-out's job: marks that it started, fails if it is $GATE_FAIL, and else waits for
+# $GATE_DIR/release (at most a minute) or, with $GATE_QUORUM, until that many have started.
+GATE_SCRIPT = """
+import os, sys, time
+me, shared = sys.argv[1], os.environ["GATE_DIR"]
+open(os.path.join(shared, "started-" + me), "w").close()
+if me == os.environ.get("GATE_FAIL"):
+    sys.exit(me + " fails on purpose")
+quorum = int(os.environ.get("GATE_QUORUM") or 0)
+for _ in range(1200):
+    started = [n for n in os.listdir(shared) if n.startswith("started-")]
+    if os.path.exists(os.path.join(shared, "release")) or quorum and len(started) >= quorum:
+        sys.exit(0)
+    time.sleep(0.05)
+sys.exit(me + " was never released")
+"""
+
+
+def fanout_pipeline(width: int, shared_dir: Path, **environment: str) -> str:
+    """``width`` independent steps F00, F01, ... running GATE_SCRIPT (no cache)."""
+    steps = []
+    for index in range(width):
+        name = f"F{index:02d}"
+        step = processing_step(name, "gate.py", arguments=[name], cache=False)
+        step["Arguments"]["Environment"] = {"GATE_DIR": str(shared_dir), **environment}
+        steps.append(step)
+    parameters = [
+        {"Name": "CodeBundleUri", "Type": "String", "DefaultValue": f"{BUCKET}/code/bundle.tar.gz"},
+    ]
+    return definition(steps, parameters)
+
+
 def chain_pipeline() -> str:
     """Prep (no cache) -> Score (DependsOn Prep, reads InputUri): the retry case."""
     prep = processing_step(
@@ -307,7 +352,12 @@ def seed_all(state_dir: Path, tmp: Path, input_text: str = "a,b\n1,2\n") -> Path
     store = ObjectStore(state_dir / "s3")
     bundle = make_bundle(
         tmp / "bundle.tar.gz",
-        {"score.py": SCORE_SCRIPT, "prep.py": PREP_SCRIPT, "rendezvous.py": RENDEZVOUS_SCRIPT},
+        {
+            "score.py": SCORE_SCRIPT,
+            "prep.py": PREP_SCRIPT,
+            "rendezvous.py": RENDEZVOUS_SCRIPT,
+            "gate.py": GATE_SCRIPT,
+        },
     )
     store.put_file(bundle, f"{BUCKET}/code/bundle.tar.gz")
     data = tmp / "input.csv"

@@ -7,12 +7,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from local_support import score_pipeline, seed_all
+from local_support import score_pipeline, seed_all, wait_for
 
 from pipeline.local.home import LocalHome
 from pipeline.local.state import process_token
@@ -45,16 +43,6 @@ def start_run(workdir: Path, *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def wait_for(condition: Callable[[], object], what: str, limit: float = 60.0) -> object:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 def executing_job(workdir: Path) -> int | None:

@@ -26,6 +26,8 @@ class ExecutionSummary:
     description: str | None = None
     failure_reason: str | None = None
     display_name: str | None = None
+    # How many steps may run at once (local: the runner's limit; None: not known).
+    max_parallel: int | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,11 @@ class Backend(Protocol):
 
     def describe_execution(self, execution_arn: str) -> ExecutionSummary: ...
 
-    def list_executions(self, pipeline_name: str | None = None) -> list[ExecutionSummary]: ...
+    def list_executions(
+        self, pipeline_name: str | None = None, limit: int | None = None
+    ) -> list[ExecutionSummary]:
+        """Newest first; at most ``limit`` (``latest`` asks for one)."""
+        ...
 
     def list_steps(self, execution_arn: str) -> list[StepRecord]: ...
 

@@ -42,12 +42,12 @@ def resolve_execution(backend: Backend, reference: str) -> str:
     """EXEC as given: a full execution ARN, an execution id, or ``latest``."""
     if reference.startswith("arn:"):
         return reference
-    executions = backend.list_executions()
     if reference == "latest":
-        if not executions:
+        newest = backend.list_executions(limit=1)
+        if not newest:
             raise UsageError("there is no execution yet")
-        return executions[0].arn
-    for execution in executions:
+        return newest[0].arn
+    for execution in backend.list_executions():
         if execution.arn.rsplit("/", 1)[-1] == reference:
             return execution.arn
     raise UsageError(f"no execution {reference!r}; see `smpipe executions`")

@@ -21,6 +21,7 @@ from pipeline.local.definition import load_definition
 from pipeline.local.engine import ExecutionEngine
 from pipeline.local.errors import LocalEngineError
 from pipeline.local.home import LocalHome
+from pipeline.local.parallelism import local_limit
 from pipeline.local.parameters import parameter_values
 from pipeline.local.state import Runner, process_token
 
@@ -28,9 +29,21 @@ from pipeline.local.state import Runner, process_token
 class LocalBackend:
     name = "local"
 
-    def __init__(self, state_dir: Path | None = None, *, inline: bool = True) -> None:
+    def __init__(
+        self,
+        state_dir: Path | None = None,
+        *,
+        inline: bool = True,
+        max_parallel: int | None = None,
+        pipeline_max_parallel: int | None = None,
+    ) -> None:
+        """``max_parallel``: the local cap on steps running at once (``--max-parallel``; else
+        ``SMPIPE_MAX_PARALLEL``, else the cores). ``pipeline_max_parallel``: the pipeline's
+        MaxParallelExecutionSteps (else SageMaker's default). See ``parallelism``."""
         self.home = LocalHome(state_dir)
         self.inline = inline
+        self.max_parallel = max_parallel
+        self.pipeline_max_parallel = pipeline_max_parallel
         self._threads: dict[str, threading.Thread] = {}
         self._stops: dict[str, threading.Event] = {}
 
@@ -48,6 +61,7 @@ class LocalBackend:
         parameters: Mapping[str, ParameterValue],
         description: str | None = None,
     ) -> str:
+        local_limit(self.max_parallel)  # a bad SMPIPE_MAX_PARALLEL fails here, not in a runner
         state = self.home.state
         version = state.latest_version(pipeline_name)
         definition = load_definition(state.definition(pipeline_name, version))
@@ -57,6 +71,7 @@ class LocalBackend:
         return arn
 
     def retry(self, execution_arn: str) -> str:
+        local_limit(self.max_parallel)
         self._launch(execution_arn, retry=True)
         return execution_arn
 
@@ -66,9 +81,14 @@ class LocalBackend:
         if not self.inline:
             log = self.home.root / "logs" / f"runner-{arn.rsplit('/', 1)[1]}.log"
             log.parent.mkdir(parents=True, exist_ok=True)
+            command = [sys.executable, "-m", "pipeline.local.runner", str(self.home.root), arn]
+            if self.max_parallel is not None:
+                command += ["--max-parallel", str(self.max_parallel)]
+            if self.pipeline_max_parallel is not None:
+                command += ["--pipeline-max-parallel", str(self.pipeline_max_parallel)]
             with open(log, "ab") as out:
                 child = subprocess.Popen(
-                    [sys.executable, "-m", "pipeline.local.runner", str(self.home.root), arn],
+                    command,
                     stdin=subprocess.DEVNULL,
                     stdout=out,
                     stderr=subprocess.STDOUT,
@@ -78,7 +98,13 @@ class LocalBackend:
             state.claim_execution(arn, runner, retry=False)
             return
         stop = threading.Event()
-        engine = ExecutionEngine(self.home, arn, stop)
+        engine = ExecutionEngine(
+            self.home,
+            arn,
+            stop,
+            max_parallel=self.max_parallel,
+            pipeline_max_parallel=self.pipeline_max_parallel,
+        )
         thread = threading.Thread(target=engine.run, name=f"smpipe-run-{arn}", daemon=True)
         self._threads[arn], self._stops[arn] = thread, stop
         thread.start()
@@ -94,8 +120,10 @@ class LocalBackend:
     def describe_execution(self, execution_arn: str) -> ExecutionSummary:
         return _summary(self.home.state.execution(execution_arn))
 
-    def list_executions(self, pipeline_name: str | None = None) -> list[ExecutionSummary]:
-        return [_summary(row) for row in self.home.state.executions(pipeline_name)]
+    def list_executions(
+        self, pipeline_name: str | None = None, limit: int | None = None
+    ) -> list[ExecutionSummary]:
+        return [_summary(row) for row in self.home.state.executions(pipeline_name, limit)]
 
     def list_steps(self, execution_arn: str) -> list[StepRecord]:
         self.home.state.execution(execution_arn)  # raises for an unknown execution
@@ -181,6 +209,7 @@ def _summary(row: Mapping[str, Any]) -> ExecutionSummary:
         description=row["description"],
         failure_reason=row["failure_reason"],
         display_name=row["id"],
+        max_parallel=row.get("max_parallel"),
     )
 
 

@@ -1,18 +1,20 @@
 """Execute one pipeline execution: schedule the steps by their dependencies, run independent
 ones in parallel, apply step caching, and record every transition in the state.
 
-As SageMaker does: a step starts when every step it depends on has succeeded; after a failure
-no new step starts (running ones finish) and the execution fails; a stop request ends the
-running jobs and the execution becomes Stopped; a retry keeps the steps that succeeded.
+As SageMaker does, at any width: a step starts when every step it depends on has succeeded,
+a slot is free (at most ``max_parallel`` steps run at once, see ``parallelism``) and the
+execution is still running; after a failure no new step starts (running ones finish) and the
+execution fails; after a stop request no new step starts, the running jobs are ended and the
+execution becomes Stopped; a retry keeps the steps that succeeded.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timezone
 from typing import Any
 
@@ -21,6 +23,7 @@ from pipeline.local.definition import Definition, StepDef, dependencies, load_de
 from pipeline.local.errors import LocalEngineError, StepFailed, StepStopped
 from pipeline.local.expressions import Scope, resolve, to_text
 from pipeline.local.home import LocalHome
+from pipeline.local.parallelism import local_limit, step_limit
 from pipeline.local.state import pipeline_arn
 from pipeline.local.steps.context import StepContext, StepResult
 from pipeline.local.steps.control import run_condition, run_fail
@@ -49,7 +52,10 @@ CACHE_KEY_ATTRIBUTES = {
         "InputDataConfig",
     ),
 }
+# How often the scheduler looks for a stop asked by another process (``smpipe stop``); a
+# step's end wakes it at once.
 POLL_SECONDS = 0.1
+_INTERNAL_ERROR = "InternalError"
 
 
 class ExecutionVariables(Mapping[str, Any]):
@@ -79,10 +85,23 @@ class ExecutionVariables(Mapping[str, Any]):
 class ExecutionEngine:
     """Runs an execution that the caller has claimed (``State.claim_execution``)."""
 
-    def __init__(self, home: LocalHome, arn: str, stop: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        home: LocalHome,
+        arn: str,
+        stop: threading.Event | None = None,
+        *,
+        max_parallel: int | None = None,
+        pipeline_max_parallel: int | None = None,
+    ) -> None:
+        """``max_parallel`` caps the steps running at once on this machine (else
+        ``SMPIPE_MAX_PARALLEL``, else the cores); ``pipeline_max_parallel`` is the pipeline's
+        MaxParallelExecutionSteps (else SageMaker's default: every ready step)."""
         self.home = home
         self.arn = arn
         self.stop = stop or threading.Event()
+        self.max_parallel = step_limit(pipeline_max_parallel, local_limit(max_parallel))
+        self.failed = threading.Event()  # a step has failed: no new step starts
         row = home.state.execution(arn)
         self.execution_id = str(row["id"])
         self.pipeline_name = str(row["pipeline_name"])
@@ -101,6 +120,7 @@ class ExecutionEngine:
 
     def run(self) -> str:
         """Execute to the end; return the final status. Never raises for a step's failure."""
+        self.home.state.set_max_parallel(self.arn, self.max_parallel)
         try:
             status, reason = self._schedule()
         except BaseException as error:
@@ -121,33 +141,63 @@ class ExecutionEngine:
             activated |= self._activated_by(name)
 
         failures: list[str] = []
-        running: dict[Future[tuple[str, str | None]], str] = {}
+        finished: queue.SimpleQueue[tuple[str, str, Any]] = queue.SimpleQueue()
+        running: set[str] = set()
         stopping = False
-        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="smpipe-step") as pool:
-            while True:
-                asked = self.stop.is_set() or self.home.state.stop_requested(self.arn)
-                if asked and not stopping:
+        internal: BaseException | None = None
+        while True:
+            # Checked again before every start: a stop asked meanwhile starts nothing more.
+            asked = self.stop.is_set() or self.home.state.stop_requested(self.arn)
+            if asked and not stopping:
+                stopping = True
+                self.stop.set()  # the runners end their jobs (SIGTERM, then SIGKILL)
+            if not stopping and not failures and not self.failed.is_set():
+                free = self.max_parallel - len(running)
+                for name in self._ready(activated, done, running)[: max(0, free)]:
+                    running.add(name)
+                    self._start_thread(self.definition.steps[name], finished)
+            if not running:
+                break
+            try:
+                outcome = finished.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                continue
+            while True:  # every step that has ended counts before anything new starts
+                name, status, reason = outcome
+                running.discard(name)
+                done[name] = status
+                if status == "Succeeded":
+                    activated |= self._activated_by(name)
+                elif status == "Failed":
+                    failures.append(f"{name}: {reason}")
+                elif status == _INTERNAL_ERROR:
+                    internal = internal or reason
                     stopping = True
                     self.stop.set()
-                if not stopping and not failures:
-                    for name in self._ready(activated, done, set(running.values())):
-                        running[pool.submit(self._run_step, self.definition.steps[name])] = name
-                if not running:
+                try:
+                    outcome = finished.get_nowait()
+                except queue.Empty:
                     break
-                finished, _ = wait(list(running), timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    name = running.pop(future)
-                    status, reason = future.result()
-                    done[name] = status
-                    if status == "Succeeded":
-                        activated |= self._activated_by(name)
-                    elif status == "Failed":
-                        failures.append(f"{name}: {reason}")
+        if internal is not None:
+            raise internal
         if stopping:
             return "Stopped", None
         if failures:
             return "Failed", "Step failure: " + "; ".join(failures)
         return "Succeeded", None
+
+    def _start_thread(
+        self, step: StepDef, finished: queue.SimpleQueue[tuple[str, str, Any]]
+    ) -> None:
+        def work() -> None:
+            try:
+                status, reason = self._run_step(step)
+            except BaseException as error:  # a bug or a broken state: the execution fails
+                finished.put((step.name, _INTERNAL_ERROR, error))
+                return
+            finished.put((step.name, status, reason))
+
+        threading.Thread(target=work, name=f"smpipe-step-{step.name}", daemon=True).start()
 
     def _activated_by(self, name: str) -> set[str]:
         step = self.definition.steps[name]
@@ -172,14 +222,13 @@ class ExecutionEngine:
         except LocalEngineError as error:
             state.start_step(self.arn, step.name, step.type, None, None)
             reason = f"ClientError: {error}"
-            state.finish_step(self.arn, step.name, "Failed", failure_reason=reason)
+            self._finish_step(step.name, "Failed", failure_reason=reason)
             return "Failed", reason
         cache_key = self._cache_key(step, arguments)
         if cache_key is not None and (hit := self._cache_hit(step, cache_key)) is not None:
             state.start_step(self.arn, step.name, step.type, hit["log_path"], cache_key)
             properties = json.loads(hit["properties"] or "{}")
-            state.finish_step(
-                self.arn,
+            self._finish_step(
                 step.name,
                 "Succeeded",
                 properties=properties,
@@ -207,28 +256,32 @@ class ExecutionEngine:
             result = RUNNERS[step.type](context, arguments)
         except StepStopped:
             context.log("stopped")
-            state.finish_step(self.arn, step.name, "Stopped", failure_reason="Stopped by request")
+            self._finish_step(step.name, "Stopped", failure_reason="Stopped by request")
             return "Stopped", None
         except StepFailed as failure:
             reason = str(failure)[:1024]
             context.log(f"failed: {reason}")
-            state.finish_step(self.arn, step.name, "Failed", failure_reason=reason)
+            self._finish_step(step.name, "Failed", failure_reason=reason)
             return "Failed", reason
         except Exception as error:  # a malformed request or a bug: the step fails, not the run
             kind = "ClientError" if isinstance(error, LocalEngineError) else "InternalError"
             reason = f"{kind}: {type(error).__name__}: {error}; log: {log_path}"[:1024]
             context.log(f"failed: {reason}")
-            state.finish_step(self.arn, step.name, "Failed", failure_reason=reason)
+            self._finish_step(step.name, "Failed", failure_reason=reason)
             return "Failed", reason
         self.properties[step.name] = result.properties
-        state.finish_step(
-            self.arn,
+        self._finish_step(
             step.name,
             "Succeeded",
             properties=result.properties,
             metadata={**result.metadata, "LogFile": str(log_path)},
         )
         return "Succeeded", None
+
+    def _finish_step(self, name: str, status: str, **record: Any) -> None:
+        if status == "Failed":  # known to the scheduler before anyone can read it
+            self.failed.set()
+        self.home.state.finish_step(self.arn, name, status, **record)
 
     def _resolved_arguments(self, step: StepDef) -> Mapping[str, Any]:
         if step.type == "Condition":  # conditions resolve while evaluated; branches never here

@@ -6,7 +6,7 @@ an older one is migrated by the statements listed after it.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # MIGRATIONS[n] takes a database at version n to version n + 1.
 MIGRATIONS: list[str] = [
@@ -91,5 +91,13 @@ MIGRATIONS: list[str] = [
         status TEXT NOT NULL,
         description TEXT
     );
+    """,
+    # 2: the execution's step parallelism (``smpipe watch`` shows running/limit); `latest`
+    # and cache lookups read an index instead of sorting every execution or earlier run.
+    """
+    ALTER TABLE executions ADD COLUMN max_parallel INTEGER;
+    CREATE INDEX executions_by_created ON executions (created);
+    CREATE INDEX steps_cache_hits ON steps (cache_key, name, ended)
+        WHERE status = 'Succeeded' AND cache_source IS NULL;
     """,
 ]

@@ -166,14 +166,24 @@ class State:
             raise LocalEngineError(f"no execution {arn} in the local state")
         return dict(rows[0])
 
-    def executions(self, pipeline_name: str | None = None) -> list[dict[str, Any]]:
-        """Newest first, as ListPipelineExecutions returns them."""
+    def executions(
+        self, pipeline_name: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Newest first, as ListPipelineExecutions returns them; at most ``limit``."""
         self.reap_dead_runners()
         sql = "SELECT * FROM executions"
         args: tuple[object, ...] = ()
         if pipeline_name:
             sql, args = sql + " WHERE pipeline_name = ?", (pipeline_name,)
-        return [dict(row) for row in self.db.query(sql + " ORDER BY created DESC", args)]
+        sql += " ORDER BY created DESC"
+        if limit is not None:
+            sql, args = sql + " LIMIT ?", (*args, limit)
+        return [dict(row) for row in self.db.query(sql, args)]
+
+    def set_max_parallel(self, arn: str, max_parallel: int) -> None:
+        """The step parallelism the runner applies (``smpipe watch`` shows it)."""
+        with self.db.transaction() as tx:
+            tx.execute("UPDATE executions SET max_parallel = ? WHERE arn = ?", (max_parallel, arn))
 
     def finish_execution(self, arn: str, status: str, failure_reason: str | None) -> None:
         with self.db.transaction() as tx:
@@ -299,14 +309,16 @@ class State:
     def find_cached(
         self, pipeline_name: str, step_name: str, cache_key: str, not_before: str | None
     ) -> dict[str, Any] | None:
-        """The newest run (not itself a cache hit) of the same step with the same cache key."""
+        """The newest run (not itself a cache hit) of the same step with the same cache key.
+
+        Read newest first from the ``steps_cache_hits`` index: no sort of earlier runs."""
         sql = (
-            "SELECT steps.*, executions.arn AS source FROM steps JOIN executions "
-            "ON steps.execution_arn = executions.arn WHERE executions.pipeline_name = ? "
-            "AND steps.name = ? AND steps.cache_key = ? AND steps.status = 'Succeeded' "
-            "AND steps.cache_source IS NULL"
+            "SELECT steps.*, executions.arn AS source FROM steps INDEXED BY steps_cache_hits "
+            "JOIN executions ON steps.execution_arn = executions.arn "
+            "WHERE steps.cache_key = ? AND steps.name = ? AND steps.status = 'Succeeded' "
+            "AND steps.cache_source IS NULL AND executions.pipeline_name = ?"
         )
-        args: tuple[object, ...] = (pipeline_name, step_name, cache_key)
+        args: tuple[object, ...] = (cache_key, step_name, pipeline_name)
         if not_before is not None:
             sql, args = sql + " AND steps.ended >= ?", (*args, not_before)
         rows = self.db.query(sql + " ORDER BY steps.ended DESC LIMIT 1", args)

@@ -182,8 +182,11 @@ class SageMakerBackend:
             self.pacer.after(("execution", execution_arn), summary.status)
         return summary
 
-    def list_executions(self, pipeline_name: str | None = None) -> list[ExecutionSummary]:
+    def list_executions(
+        self, pipeline_name: str | None = None, limit: int | None = None
+    ) -> list[ExecutionSummary]:
         """Newest first. Without a name: the executions of the most recent pipelines."""
+        most = MAX_LISTED if limit is None else min(limit, MAX_LISTED)
         resources = sdk_resources()
         names = [pipeline_name] if pipeline_name else self._recent_pipelines()
         found: list[ExecutionSummary] = []
@@ -197,10 +200,10 @@ class SageMakerBackend:
                 )
                 found += [
                     records.execution_summary(self.aws.api(execution))
-                    for execution in islice(executions, MAX_LISTED)
+                    for execution in islice(executions, most)
                 ]
         found.sort(key=lambda e: e.started.timestamp() if e.started else 0.0, reverse=True)
-        return found[:MAX_LISTED]
+        return found[:most]
 
     def _recent_pipelines(self) -> list[str]:
         resources = sdk_resources()
