@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from pipeline.backends.interface import ExecutionSummary, ModelPackage, StepRecord
+from pipeline.backends.interface import (
+    ACTIVE_STEP_STATUSES,
+    ExecutionSummary,
+    ModelPackage,
+    StepRecord,
+)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -25,6 +30,28 @@ def utc(moment: datetime | None) -> str:
     if moment is None:
         return "-"
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def utc_precise(moment: datetime | None) -> str:
+    """To the millisecond: enough to see which steps ran at the same time."""
+    if moment is None:
+        return "-"
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Full ISO 8601 in UTC (microseconds), for ``--format json``."""
+    return None if moment is None else moment.astimezone(timezone.utc).isoformat()
+
+
+def running_steps(steps: Sequence[StepRecord]) -> int:
+    return sum(1 for step in steps if step.status in ACTIVE_STEP_STATUSES)
+
+
+def running_note(execution: ExecutionSummary, steps: Sequence[StepRecord]) -> str:
+    """``running 2/4``: the steps running now, out of the execution's limit when known."""
+    limit = f"/{execution.max_parallel}" if execution.max_parallel else ""
+    return f"running {running_steps(steps)}{limit}"
 
 
 def duration(started: datetime | None, ended: datetime | None) -> str:
@@ -63,13 +90,15 @@ def steps_table(steps: Sequence[StepRecord]) -> str:
                 step.name,
                 step.type,
                 step.status,
-                utc(step.started),
+                utc_precise(step.started),
+                utc_precise(step.ended),
                 duration(step.started, step.ended),
                 str(step.attempt),
                 note,
             ]
         )
-    headers = ["STEP", "TYPE", "STATUS", "STARTED (UTC)", "DURATION", "ATTEMPT", "NOTE"]
+    headers = ["STEP", "TYPE", "STATUS", "STARTED (UTC)", "ENDED (UTC)", "DURATION", "ATTEMPT"]
+    headers.append("NOTE")
     return table(headers, rows)
 
 

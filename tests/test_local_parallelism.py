@@ -4,6 +4,12 @@ themselves leave, and steps started by the state's records."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -153,3 +159,38 @@ def test_a_bad_environment_limit_refuses_to_start(
     with pytest.raises(LocalEngineError, match=MAX_PARALLEL_ENV):
         backend.start("fan", {})
     assert backend.list_executions() == []
+
+
+def test_cli_max_parallel_steps_json_and_watch(tmp_path: Path, shared: Path) -> None:
+    state = tmp_path / "state"
+    seed_all(state, tmp_path)
+    (shared / "release").touch()
+    (tmp_path / "fan.json").write_text(fanout_pipeline(3, shared))
+    env = {**os.environ, "SMPIPE_STATE_DIR": str(state), MAX_PARALLEL_ENV: "3"}
+
+    def smpipe(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-c", "from pipeline.cli import main; main()", *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+
+    run = smpipe("run", str(tmp_path / "fan.json"), "--max-parallel", "1")
+    assert run.returncode == 0, run.stderr
+    listed = smpipe("steps", "latest", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    document = json.loads(listed.stdout)
+    assert document["execution"]["max_parallel"] == 1  # --max-parallel wins over the env
+    intervals = sorted(
+        (datetime.fromisoformat(s["started"]), datetime.fromisoformat(s["ended"]))
+        for s in document["steps"]
+    )
+    assert len(intervals) == 3
+    assert all(earlier[1] <= later[0] for earlier, later in pairwise(intervals))
+    assert all(start.microsecond or end.microsecond for start, end in intervals)
+
+    table = smpipe("steps", "latest")
+    assert "ENDED (UTC)" in table.stdout and "at most 1 step at once" in table.stdout
+    watch = smpipe("watch", "latest")
+    assert watch.returncode == 0 and "running 0/1" in watch.stdout
+    refused = smpipe(
+        "run", str(tmp_path / "fan.json"), "--max-parallel", "1", "--backend", "sagemaker"
+    )
+    assert refused.returncode == 2 and "--max-parallel caps the local engine" in refused.stderr

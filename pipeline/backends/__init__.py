@@ -14,12 +14,19 @@ from pipeline.backends.interface import Backend
 BACKENDS = ("local", "sagemaker")
 
 
-def get_backend(name: str, *, state_dir: Path | None = None, inline: bool = True) -> Backend:
-    """The backend called ``name``. ``state_dir`` and ``inline`` only matter to ``local``."""
+def get_backend(
+    name: str,
+    *,
+    state_dir: Path | None = None,
+    inline: bool = True,
+    max_parallel: int | None = None,
+) -> Backend:
+    """The backend called ``name``. ``state_dir``, ``inline`` and ``max_parallel`` only matter
+    to ``local``."""
     if name == "local":
         from pipeline.local.backend import LocalBackend
 
-        return LocalBackend(state_dir, inline=inline)
+        return LocalBackend(state_dir, inline=inline, max_parallel=max_parallel)
     if name == "sagemaker":
         try:
             from pipeline.sagemaker.backend import (  # type: ignore[import-not-found,unused-ignore]

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 TERMINAL_EXECUTION_STATUSES = frozenset({"Succeeded", "Failed", "Stopped"})
+ACTIVE_STEP_STATUSES = ("Starting", "Executing", "Stopping")
 ParameterValue = str | int | float | bool
 
 

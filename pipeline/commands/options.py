@@ -34,8 +34,26 @@ def backend_options(command: F) -> F:
     return command
 
 
-def open_backend(name: str, state_dir: Path | None, *, inline: bool = True) -> Backend:
-    return get_backend(name, state_dir=state_dir, inline=inline)
+def max_parallel_option(command: F) -> F:
+    """``--max-parallel N``: the local engine's cap on steps running at once."""
+    return click.option(
+        "--max-parallel",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Local backend: run at most N steps at once (the pipeline's MaxParallelExecution"
+        "Steps may set fewer) [default: $SMPIPE_MAX_PARALLEL, else the number of cores].",
+    )(command)
+
+
+def open_backend(
+    name: str, state_dir: Path | None, *, inline: bool = True, max_parallel: int | None = None
+) -> Backend:
+    if max_parallel is not None and name != "local":
+        raise UsageError(
+            "--max-parallel caps the local engine; on SageMaker the pipeline's "
+            "ParallelismConfiguration applies"
+        )
+    return get_backend(name, state_dir=state_dir, inline=inline, max_parallel=max_parallel)
 
 
 def resolve_execution(backend: Backend, reference: str) -> str:

@@ -14,7 +14,12 @@ from compiler.errors import SmpipeError
 from compiler.variables import parse_var_options
 from pipeline.backends.interface import Backend
 from pipeline.commands.follow import follow
-from pipeline.commands.options import backend_options, open_backend, parse_pairs
+from pipeline.commands.options import (
+    backend_options,
+    max_parallel_option,
+    open_backend,
+    parse_pairs,
+)
 from pipeline.commands.source import load_source
 from pipeline.commands.summary import print_summary
 
@@ -26,6 +31,7 @@ from pipeline.commands.summary import print_summary
 @click.option("--name", default=None, help="Pipeline name [default: the spec's, or file stem].")
 @click.option("--description", default=None, help="The execution's description.")
 @click.option("--no-wait", is_flag=True, help="Start and return (the run goes on detached).")
+@max_parallel_option
 @backend_options
 def run(
     source: Path,
@@ -35,6 +41,7 @@ def run(
     name: str | None,
     description: str | None,
     no_wait: bool,
+    max_parallel: int | None,
     backend: str,
     state_dir: Path | None,
 ) -> None:
@@ -42,7 +49,7 @@ def run(
 
     Exits 0 when the execution Succeeded, 1 when it Failed or was Stopped."""
     pipeline = load_source(source, env=env, variables=parse_var_options(var_options), name=name)
-    engine = open_backend(backend, state_dir, inline=not no_wait)
+    engine = open_backend(backend, state_dir, inline=not no_wait, max_parallel=max_parallel)
     engine.upsert(pipeline.name, pipeline.definition, pipeline.role_arn, pipeline.description)
     arn = engine.start(pipeline.name, parse_pairs(params, "--param"), description)
     click.echo(f"execution {arn}")

@@ -17,13 +17,16 @@ from pipeline.render import steps_table
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between redraws.")
 @backend_options
 def watch(execution: str, interval: float, backend: str, state_dir: Path | None) -> None:
-    """Redraw EXECUTION's steps until it ends (plain lines when not on a terminal).
+    """Redraw EXECUTION's steps until it ends (plain lines when not on a terminal), with how
+    many steps run out of the execution's limit (`running 2/4`).
 
     Exits 0 when it Succeeded, 1 otherwise. Ctrl-C leaves the execution running."""
     engine = open_backend(backend, state_dir)
     arn = resolve_execution(engine, execution)
     live = sys.stdout.isatty()
-    summary = follow(engine, arn, interval=interval, live_table=live, stop_on_interrupt=False)
+    summary = follow(
+        engine, arn, interval=interval, live_table=live, stop_on_interrupt=False, show_running=True
+    )
     if not live:
         click.echo("")
         click.echo(steps_table(engine.list_steps(arn)))

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,14 @@ class LocalBackend:
             return True
         thread.join(timeout)
         return not thread.is_alive()
+
+    def pause(self, execution_arn: str, seconds: float) -> None:
+        """Sleep up to ``seconds``; an execution this backend runs wakes it when it ends."""
+        thread = self._threads.get(execution_arn)
+        if thread is None:
+            time.sleep(seconds)
+        else:
+            thread.join(seconds)
 
     def describe_execution(self, execution_arn: str) -> ExecutionSummary:
         return _summary(self.home.state.execution(execution_arn))

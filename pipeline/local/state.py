@@ -23,7 +23,6 @@ from pipeline.local.errors import LocalEngineError
 
 ARN_PREFIX = "arn:aws:sagemaker:local:000000000000"
 RUNNING = ("Executing", "Stopping")
-ACTIVE_STEP_STATUSES = ("Starting", "Executing", "Stopping")
 
 
 def pipeline_arn(name: str) -> str:
