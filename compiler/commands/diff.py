@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from compiler.commands.options import deploy_variable_options
+from compiler.commands.options import deploy_variable_options, output_format_option
 from compiler.diff import diff_definitions
 from compiler.diff_render import render_json, render_text
 from compiler.diff_sources import load_side
@@ -17,14 +17,7 @@ from compiler.variables import parse_var_options
 @click.argument("old", metavar="A")
 @click.argument("new", metavar="B")
 @deploy_variable_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Markdown-friendly text (for $GITHUB_STEP_SUMMARY) or JSON.",
-)
+@output_format_option("Markdown-friendly text (for $GITHUB_STEP_SUMMARY) or JSON.")
 def diff(
     old: str, new: str, env: str | None, var_options: tuple[str, ...], output_format: str
 ) -> None:

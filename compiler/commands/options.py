@@ -40,15 +40,19 @@ def parse_limit_option(function: F) -> F:
     )(function)
 
 
-def format_option(function: F) -> F:
+def output_format_option(help_text: str) -> Callable[[F], F]:
+    """``--format text|json`` (as ``output_format``), with what each gives in ``help_text``."""
     return click.option(
         "--format",
         "output_format",
         type=click.Choice(["text", "json"]),
         default="text",
         show_default=True,
-        help="Diagnostics as text (file:line:col with a caret) or JSON.",
-    )(function)
+        help=help_text,
+    )
+
+
+format_option = output_format_option("Diagnostics as text (file:line:col with a caret) or JSON.")
 
 
 def spec_path_argument(name: str = "spec", *, nargs: int = 1) -> Callable[[F], F]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from compiler.commands.options import output_format_option
 from pipeline.backends.interface import ExecutionSummary, StepRecord
 from pipeline.commands.options import backend_options, open_backend, resolve_execution
 from pipeline.render import iso, short_execution, steps_table, utc_precise
@@ -14,14 +15,7 @@ from pipeline.render import iso, short_execution, steps_table, utc_precise
 
 @click.command("steps")
 @click.argument("execution")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="A table (times to the millisecond) or JSON (full ISO 8601 timestamps, UTC).",
-)
+@output_format_option("A table (times to the millisecond) or JSON (full ISO 8601 timestamps).")
 @backend_options
 def steps(execution: str, output_format: str, backend: str, state_dir: Path | None) -> None:
     """Show the steps of EXECUTION (an ARN, an execution id, or `latest`)."""
