@@ -31,6 +31,7 @@ PIPELINE_COMMANDS: dict[str, str] = {
     "bundle": "pipeline.commands.bundle:bundle",
     "put": "pipeline.commands.put:put",
     "evidence": "pipeline.commands.evidence:evidence",
+    "import": "pipeline.commands.importer:import_command",
 }
 
 cli = LazyGroup(

@@ -93,6 +93,18 @@ class SageMakerBackend:
             existing.update(pipeline_definition=definition, role_arn=role_arn, **optional)
             return str(existing.pipeline_arn)
 
+    def describe_pipeline(self, pipeline_name: str) -> dict[str, Any]:
+        """DescribePipeline's answer (PipelineName, PipelineArn, PipelineDefinition as a
+        string, RoleArn, PipelineDescription), through the SDK's Pipeline resource."""
+        with self.aws.errors("describe pipeline", pipeline_name):
+            found = self._find_pipeline(pipeline_name)
+        if found is None:
+            raise UsageError(
+                f"no pipeline {pipeline_name!r} in {self.settings.describe()}; "
+                "see `aws sagemaker list-pipelines`"
+            )
+        return self.aws.api(found)
+
     def _find_pipeline(self, pipeline_name: str) -> Any | None:
         """The SDK's Pipeline resource, or None when there is none of that name."""
         resources = sdk_resources()

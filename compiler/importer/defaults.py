@@ -1,0 +1,40 @@
+"""``defaults:`` factored out of the job steps: each setting takes the value most job
+steps share, and a step keeps only what differs. The cache policy moves only when every
+job step has one (a step without a CacheConfig has no spec form under a default policy)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from compiler.importer.jobs import RESOURCE_KEYS
+from compiler.model import Defaults
+
+SETTINGS = tuple(RESOURCE_KEYS.values())
+
+
+def factor_defaults(steps: list[dict[str, Any]], job_kinds: set[str]) -> dict[str, Any]:
+    """The ``defaults:`` section; the job steps in ``steps`` lose what it holds."""
+    jobs = [step for step in steps if step["type"] in job_kinds]
+    if not jobs:
+        return {}
+    model_defaults = Defaults()
+    section: dict[str, Any] = {}
+    for setting in SETTINGS:
+        counts = Counter(step[setting] for step in jobs if setting in step)
+        missing = sum(1 for step in jobs if setting not in step)
+        if missing:  # a step without it takes the model's default, so that one must stay
+            section[setting] = getattr(model_defaults, setting)
+        elif counts:
+            section[setting] = counts.most_common(1)[0][0]
+        else:
+            section[setting] = getattr(model_defaults, setting)
+    caches = [json.dumps(step.get("cache"), sort_keys=True) for step in jobs]
+    if all(step.get("cache") is not None for step in jobs):
+        section["cache"] = json.loads(Counter(caches).most_common(1)[0][0])
+    for step in jobs:
+        for setting, value in section.items():
+            if step.get(setting) == value:
+                del step[setting]
+    return section

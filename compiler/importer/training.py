@@ -1,0 +1,82 @@
+"""Training steps (CreateTrainingJob arguments) -> ``type: training``; the inverse of
+``compiler.emit.processing.training_arguments``. A training step's one output is ``model``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compiler.importer import jobs
+from compiler.importer.context import ImportContext, describe, mapping, sequence
+from compiler.importer.values import spec_value
+
+TYPE = "Training"
+KIND = "training"
+JOB = True
+
+
+def outputs(name: str, step: dict[str, Any]) -> dict[str, str]:
+    return {f"Steps.{name}.ModelArtifacts.S3ModelArtifacts": "model"}
+
+
+def property_files(step: dict[str, Any]) -> list[str]:
+    return []
+
+
+def import_step(ctx: ImportContext, step: dict[str, Any], path: str) -> dict[str, Any]:
+    name = step["Name"]
+    at = f"{path}.Arguments"
+    arguments = mapping(ctx, step.get("Arguments"), at)
+    algorithm = mapping(
+        ctx, arguments.get("AlgorithmSpecification"), f"{at}.AlgorithmSpecification"
+    )
+    found: dict[str, Any] = {
+        "image": ctx.image(
+            algorithm.get("TrainingImage"), f"{at}.AlgorithmSpecification.TrainingImage"
+        ),
+    }
+    found.update(jobs.resources(ctx, arguments.get("ResourceConfig"), f"{at}.ResourceConfig"))
+    jobs.role(ctx, arguments.get("RoleArn"), f"{at}.RoleArn")
+    hyperparameters = mapping(ctx, arguments.get("HyperParameters") or {}, f"{at}.HyperParameters")
+    if hyperparameters:
+        found["hyperparameters"] = {
+            key: spec_value(ctx, value, f"{at}.HyperParameters.{key}", text=True)
+            for key, value in hyperparameters.items()
+        }
+    channels = []
+    for index, item in enumerate(
+        sequence(ctx, arguments.get("InputDataConfig"), f"{at}.InputDataConfig")
+    ):
+        where = f"{at}.InputDataConfig[{index}]"
+        item = mapping(ctx, item, where)
+        source = mapping(
+            ctx,
+            mapping(ctx, item.get("DataSource"), f"{where}.DataSource").get("S3DataSource"),
+            f"{where}.DataSource.S3DataSource",
+        )
+        channel: dict[str, Any] = {
+            "name": item.get("ChannelName"),
+            "source": spec_value(
+                ctx, source.get("S3Uri"), f"{where}.DataSource.S3DataSource.S3Uri"
+            ),
+        }
+        if "ContentType" in item:
+            channel["content_type"] = item["ContentType"]
+        channels.append(channel)
+    found["channels"] = channels
+    stopping = mapping(ctx, arguments.get("StoppingCondition") or {}, f"{at}.StoppingCondition")
+    runtime = stopping.get("MaxRuntimeInSeconds")
+    if isinstance(runtime, int) and not isinstance(runtime, bool):
+        found["stopping_condition"] = {"max_runtime_seconds": runtime}
+    elif runtime is not None:
+        ctx.unsupported(
+            f"{at}.StoppingCondition.MaxRuntimeInSeconds",
+            f"the spec takes a literal number of seconds, not {describe(runtime)}",
+        )
+    output = mapping(ctx, arguments.get("OutputDataConfig"), f"{at}.OutputDataConfig")
+    jobs.output_location(
+        ctx, output.get("S3OutputPath"), name, "model", f"{at}.OutputDataConfig.S3OutputPath"
+    )
+    env = jobs.environment(ctx, arguments.get("Environment"), f"{at}.Environment")
+    if env:
+        found["environment"] = env
+    return found
