@@ -241,8 +241,18 @@ def _code_bundle(
                     f"{name} because the spec needs one."
                 )
                 return name
+    existing = parameters.get(DEFAULT_BUNDLE_PARAMETER)
+    if existing is not None and existing["type"] == "String":
+        comments["pipeline"].append(
+            f"No step reads a code bundle yet; {DEFAULT_BUNDLE_PARAMETER} "
+            "will hold it: build it with `smpipe bundle`."
+        )
+        return DEFAULT_BUNDLE_PARAMETER
+    name = DEFAULT_BUNDLE_PARAMETER
+    while name in parameters:
+        name += "_"
     bucket = variables.bucket_of(artifacts) or "CHANGE-ME"
-    parameters[DEFAULT_BUNDLE_PARAMETER] = {
+    parameters[name] = {
         "type": "String",
         "default": f"s3://{bucket}/pipeline/code/unversioned/{variables.BUNDLE_FILE}",
     }

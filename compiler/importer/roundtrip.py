@@ -12,12 +12,15 @@ not ``1``). Each difference is reported at its JSON path in the source definitio
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from compiler.compile import SpecProblems, compile_document
 from compiler.importer.context import Note, describe
 from compiler.loader import load_text
+
+_STEP_PLACE = re.compile(r"\.(Steps|IfSteps|ElseSteps)\[[0-9]+\]$")
 
 
 def normalise(value: Any) -> Any:
@@ -50,11 +53,8 @@ def compile_imported(
 def differences(source: Any, compiled: Any, path: str = "$") -> list[Note]:
     """Where ``compiled`` differs from ``source``, in plain words, by JSON path."""
     if isinstance(source, dict) and isinstance(compiled, dict):
-        step = (
-            f'step "{source["Name"]}": '
-            if isinstance(source.get("Name"), str) and ("Type" in source)
-            else ""
-        )
+        is_step = _STEP_PLACE.search(path) is not None and isinstance(source.get("Name"), str)
+        step = f'step "{source["Name"]}": ' if is_step else ""
         found = []
         for key in source:
             where = f"{path}.{key}" if _plain(key) else f"{path}[{json.dumps(key)}]"
