@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -93,17 +93,32 @@ def check_spec_file(
     display_name: str | None = None,
     resolve_variables: bool | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    strict: bool = False,
 ) -> CheckResult:
     """Load and check a spec. Deploy variables are resolved when ``env`` or ``overrides``
     are given (or ``resolve_variables``); otherwise they stay unresolved and the checks
-    that need their values are skipped."""
+    that need their values are skipped. ``strict``: warnings count as errors."""
     document = load_file(path, display_name, limits)
     if resolve_variables is None:
         resolve_variables = env is not None or bool(overrides)
-    return check_document(document, path, env, overrides, resolve_variables)
+    return check_document(document, path, env, overrides, resolve_variables, strict)
 
 
 def check_document(
+    document: LoadedDocument,
+    path: Path,
+    env: str | None,
+    overrides: Mapping[str, str] | None,
+    resolve_variables: bool,
+    strict: bool = False,
+) -> CheckResult:
+    result = _check(document, path, env, overrides, resolve_variables)
+    if strict:
+        result.diagnostics = [replace(d, severity="error") for d in result.diagnostics]
+    return result
+
+
+def _check(
     document: LoadedDocument,
     path: Path,
     env: str | None,
@@ -170,10 +185,12 @@ def compile_spec_file(
     variables: Mapping[str, str] | None = None,
     display_name: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    strict: bool = False,
 ) -> CompileResult:
-    """Compile a spec to its definition; raises :class:`SpecProblems` if it has problems.
-    Deploy variables are required: give ``env`` and/or ``variables``."""
-    return compile_document(load_file(path, display_name, limits), path, env, variables)
+    """Compile a spec to its definition; raises :class:`SpecProblems` if it has problems
+    (with ``strict``, warnings too). Deploy variables are required: give ``env`` and/or
+    ``variables``."""
+    return compile_document(load_file(path, display_name, limits), path, env, variables, strict)
 
 
 def compile_document(
@@ -181,9 +198,10 @@ def compile_document(
     path: Path,
     env: str | None = None,
     variables: Mapping[str, str] | None = None,
+    strict: bool = False,
 ) -> CompileResult:
     """Compile an already loaded spec (e.g. read from git); ``path`` locates its env files."""
-    result = check_document(document, path, env, variables or {}, True)
+    result = check_document(document, path, env, variables or {}, True, strict)
     if not result.ok:
         raise SpecProblems(result)
     assert result.spec is not None and result.definition is not None and result.text is not None

@@ -181,13 +181,19 @@ class _Builder:
         values = [pipeline.artifacts, pipeline.name, ExecutionVariables.PIPELINE_EXECUTION_ID]
         return Join(on="/", values=[*values, step, output])
 
-    def resources(self, step: Resources) -> tuple[str, int, int]:
+    def resources(self, step: Resources) -> tuple[Any, Any, Any]:
         defaults = self.spec.defaults
-        return (
-            step.instance_type or defaults.instance_type,
-            step.instance_count if step.instance_count is not None else defaults.instance_count,
-            step.volume_size_gb if step.volume_size_gb is not None else defaults.volume_size_gb,
+        return tuple(
+            self.value(getattr(step, f) if getattr(step, f) is not None else getattr(defaults, f))
+            for f in ("instance_type", "instance_count", "volume_size_gb")
         )
+
+    def image(self, image: Any) -> Any:
+        """A key of ``images`` -> its URI; a {param} -> the SDK's parameter."""
+        return self.images[image] if isinstance(image, str) else self.value(image)
+
+    def mapping(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {key: self.value(value) for key, value in values.items()}
 
     def cache(self, step: Resources) -> Any:
         from sagemaker.mlops.workflow.steps import CacheConfig
@@ -213,12 +219,12 @@ class _Builder:
         instance_type, instance_count, volume = self.resources(step)
         processor = Processor(
             role=self.spec.pipeline.role,
-            image_uri=self.images[step.image],
+            image_uri=self.image(step.image),
             instance_count=instance_count,
             instance_type=instance_type,
             volume_size_in_gb=volume,
             entrypoint=["/bin/sh", "-c", BUNDLE_BOOTSTRAP, step.script],
-            env=dict(step.environment) or None,
+            env=self.mapping(step.environment) or None,
             sagemaker_session=self.session,
         )
 
@@ -294,7 +300,9 @@ class _Builder:
             for c in step.channels
         ]
         trainer = ModelTrainer(
-            training_image=self.images[step.image],
+            training_image=self.image(step.image),
+            # Else it derives one from the image URI, which fails for a parameter's image.
+            base_job_name=step.name,
             role=self.spec.pipeline.role,
             compute=Compute(
                 instance_type=instance_type,
@@ -303,14 +311,14 @@ class _Builder:
             ),
             hyperparameters={k: self.text(v) for k, v in step.hyperparameters.items()},
             stopping_condition=StoppingCondition(
-                max_runtime_in_seconds=step.stopping_condition.max_runtime_seconds
+                max_runtime_in_seconds=self.value(step.stopping_condition.max_runtime_seconds)
             ),
             output_data_config=OutputDataConfig(
                 s3_output_path=self.execution_scoped(step.name, "model"),
                 compression_type="GZIP",
             ),
             input_data_config=channels,
-            environment=dict(step.environment),
+            environment=self.mapping(step.environment),
             sagemaker_session=self.session,
         )
         return SdkTrainingStep(
@@ -346,22 +354,22 @@ class _Builder:
                 model_constraints=self.metrics_source(constraints) if constraints else None,
             )
         builder = ModelBuilder(
-            image_uri=self.images[step.image],
+            image_uri=self.image(step.image),
             s3_model_data_url=self.value(step.model_data),
             role_arn=self.spec.pipeline.role,
-            env_vars=dict(step.environment),
+            env_vars=self.mapping(step.environment),
             sagemaker_session=self.session,
             dependencies=None,  # else it packages and uploads "code"
             log_level=logging.WARNING,  # its default, DEBUG, is set on a shared SDK logger
         )
         step_args = builder.register(
-            model_package_group_name=step.model_package_group,
+            model_package_group_name=self.value(step.model_package_group),
             content_types=list(step.content_types),
             response_types=list(step.response_types),
-            inference_instances=list(step.inference_instances),
-            transform_instances=list(step.transform_instances),
+            inference_instances=[self.value(i) for i in step.inference_instances],
+            transform_instances=[self.value(i) for i in step.transform_instances],
             model_metrics=metrics,
-            approval_status=step.approval_status,
+            approval_status=self.value(step.approval_status),
             description=step.description,
         )
         return ModelStep(

@@ -12,14 +12,13 @@ from typing import Annotated, Literal
 from pydantic import Discriminator, Field, Tag
 
 from compiler.references import Operand, StepOutputRef, Strict, Value
+from compiler.typed_values import IntegerValue, ParameterType, ParamOrKey, StringValue
 
 SPEC_VERSION = 1
 
-ParameterType = Literal["String", "Integer", "Float", "Boolean"]
 ConditionOperator = Literal[
     "Equals", "GreaterThan", "GreaterThanOrEqualTo", "LessThan", "LessThanOrEqualTo"
 ]
-ApprovalStatus = Literal["PendingManualApproval", "Approved", "Rejected"]
 
 
 class PipelineSection(Strict):
@@ -83,16 +82,16 @@ class CacheSpec(Strict):
 class Resources(Strict):
     """Job settings a step inherits from ``defaults`` unless it sets them itself."""
 
-    instance_type: str | None = None
-    instance_count: int | None = None
-    volume_size_gb: int | None = None
+    instance_type: StringValue | None = None
+    instance_count: IntegerValue | None = None
+    volume_size_gb: IntegerValue | None = None
     cache: CacheSpec | None = None
 
 
 class Defaults(Strict):
-    instance_type: str = "ml.m5.large"
-    instance_count: int = 1
-    volume_size_gb: int = 30
+    instance_type: StringValue = "ml.m5.large"
+    instance_count: IntegerValue = 1
+    volume_size_gb: IntegerValue = 30
     cache: CacheSpec | None = None
 
 
@@ -126,13 +125,15 @@ class PropertyFile(Strict):
 
 class ProcessingStep(StepBase, Resources):
     type: Literal["processing"]
-    image: str = Field(description="A key of `images`.")
+    image: ParamOrKey = Field(
+        description="A key of `images`, or {param: NAME}: a String parameter holding an image URI."
+    )
     script: str = Field(description="Script path inside the code bundle, e.g. preprocess.py.")
     arguments: list[Value] = Field(default_factory=list)
     inputs: list[ProcessingInput] = Field(default_factory=list)
     outputs: list[ProcessingOutput] = Field(default_factory=list)
     property_files: list[PropertyFile] = Field(default_factory=list)
-    environment: dict[str, str] = Field(default_factory=dict)
+    environment: dict[str, StringValue] = Field(default_factory=dict)
 
 
 class TrainingChannel(Strict):
@@ -142,16 +143,22 @@ class TrainingChannel(Strict):
 
 
 class StoppingCondition(Strict):
-    max_runtime_seconds: int = 86400
+    max_runtime_seconds: IntegerValue = 86400
 
 
 class TrainingStep(StepBase, Resources):
     type: Literal["training"]
-    image: str = Field(description="A key of `images` (a built-in algorithm or framework image).")
-    hyperparameters: dict[str, str | bool | int | float] = Field(default_factory=dict)
+    image: ParamOrKey = Field(
+        description="A key of `images` (a built-in algorithm or framework image), or "
+        "{param: NAME}: a String parameter holding an image URI."
+    )
+    hyperparameters: dict[str, Value] = Field(
+        default_factory=dict,
+        description="Values are sent as text; a {param} of any type is passed as it is.",
+    )
     channels: list[TrainingChannel]
     stopping_condition: StoppingCondition = Field(default_factory=StoppingCondition)
-    environment: dict[str, str] = Field(default_factory=dict)
+    environment: dict[str, StringValue] = Field(default_factory=dict)
 
 
 class Condition(Strict):
@@ -183,15 +190,22 @@ class RegisterStep(StepBase):
     model_data: Value = Field(
         description="The model artifact, e.g. {step: TrainModel, output: model}."
     )
-    image: str = Field(description="A key of `images`: the inference container.")
-    model_package_group: str
-    approval_status: ApprovalStatus = "PendingManualApproval"
+    image: ParamOrKey = Field(
+        description="A key of `images`, or {param: NAME}: a String parameter holding the "
+        "inference image URI."
+    )
+    model_package_group: StringValue
+    approval_status: StringValue = Field(
+        default="PendingManualApproval",
+        description="PendingManualApproval, Approved or Rejected, or a String parameter "
+        "whose default is one of them.",
+    )
     content_types: list[str] = Field(min_length=1)
     response_types: list[str] = Field(min_length=1)
-    inference_instances: list[str] = Field(default_factory=list)
-    transform_instances: list[str] = Field(default_factory=list)
+    inference_instances: list[StringValue] = Field(default_factory=list)
+    transform_instances: list[StringValue] = Field(default_factory=list)
     model_metrics: ModelMetrics | None = None
-    environment: dict[str, str] = Field(default_factory=dict)
+    environment: dict[str, StringValue] = Field(default_factory=dict)
 
 
 class FailStep(StepBase):

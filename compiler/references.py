@@ -64,7 +64,7 @@ class JsonGetRef(Strict):
 _REFERENCE_KEYS = ("param", "step", "execution", "join", "json_get")
 
 
-def _value_form(value: Any) -> str | None:
+def value_form(value: Any) -> str | None:
     if isinstance(value, dict):
         return next((key for key in _REFERENCE_KEYS if key in value), None)
     if isinstance(value, BaseModel):  # already validated (model_construct, copies)
@@ -95,7 +95,7 @@ Value = Annotated[
     | Annotated[StepOutputRef, Tag("step")]
     | Annotated[ExecutionRef, Tag("execution")]
     | Annotated[JoinRef, Tag("join")],
-    Discriminator(_value_form, custom_error_type="value_form", custom_error_message=_VALUE_ERROR),
+    Discriminator(value_form, custom_error_type="value_form", custom_error_message=_VALUE_ERROR),
 ]
 """A literal or a run-time reference (no json_get: that is only for conditions)."""
 
@@ -110,7 +110,7 @@ Operand = Annotated[
     | Annotated[JoinRef, Tag("join")]
     | Annotated[JsonGetRef, Tag("json_get")],
     Discriminator(
-        _value_form,
+        value_form,
         custom_error_type="operand_form",
         custom_error_message=(
             "expected a string, a number, or a reference: {param: NAME}, "

@@ -107,6 +107,14 @@ def _one(detail: ErrorDetails, data: Any, model: type[BaseModel]) -> Diagnostic:
         return problem(
             "schema", path, f'"{key}" of {where} must be {_TYPE_WORDS[kind]}, got {shown}'
         )
+    if kind == "typed_value_form":  # compiler.typed_values: "expected an integer or ..."
+        got = detail.get("input")
+        shown = f"{got!r}" if not isinstance(got, (dict, list)) else type(got).__name__
+        if isinstance(got, dict) and got:
+            shown = "{" + ", ".join(f"{k}: ..." for k in got) + "}"
+        field = next((p for p in reversed(path) if isinstance(p, str)), key)
+        wanted = detail["msg"].removeprefix("expected ")
+        return problem("schema", path, f'"{field}" of {where} must be {wanted}; got {shown}')
     if kind in ("literal_error", "union_tag_invalid"):
         expected = (detail.get("ctx") or {}).get("expected", "")
         got = detail.get("input")

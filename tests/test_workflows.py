@@ -89,7 +89,7 @@ def test_ci_runs_the_checks_of_ci_run_then_validate_compile_diff(ci: dict[str, A
     assert ci["permissions"] == {"contents": "read"}
     script = runs(ci)
     assert "bash scripts/test.sh" in script
-    assert "smpipe validate spec/*.yaml --env dev" in script
+    assert "smpipe validate spec/*.yaml --env dev --strict" in script
     assert (
         'smpipe compile spec/titanic-modelbuild.yaml --env dev --var "git_sha=${GITHUB_SHA}"'
         " -o build/titanic-modelbuild-dev.json"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from compiler.commands.options import deploy_variable_options, parse_limit_option
+from compiler.commands.options import deploy_variable_options, parse_limit_option, strict_option
 from compiler.compile import compile_spec_file
 from compiler.diagnostics import render_text
 from compiler.errors import UsageError
@@ -26,12 +26,14 @@ from compiler.yaml_limits import DEFAULT_LIMITS
     metavar="FILE",
     help="Write the definition here (atomically) instead of standard output.",
 )
+@strict_option
 def compile_command(
     spec: str,
     env: str | None,
     var_options: tuple[str, ...],
     parse_limits: tuple[str, ...],
     output: str | None,
+    strict: bool,
 ) -> None:
     """Compile a spec into the SageMaker pipeline definition JSON.
 
@@ -40,10 +42,14 @@ def compile_command(
     against schemas/pipeline-definition.schema.json first; past CreatePipeline's inline
     limit (1 MiB) it is still written, with a warning to deploy it through S3.
     Deploy variables come from --env (spec/env/NAME.yaml) and --var KEY=VALUE.
+    Warnings (e.g. a parameter nothing reads) are shown and the definition is written;
+    with --strict they are errors and nothing is written.
     """
     limits = DEFAULT_LIMITS.with_overrides(parse_limits)
     variables = parse_var_options(var_options)
-    result = compile_spec_file(Path(spec), env, variables, display_name=spec, limits=limits)
+    result = compile_spec_file(
+        Path(spec), env, variables, display_name=spec, limits=limits, strict=strict
+    )
     if result.warnings:
         click.echo(render_text(result.warnings, {}), nl=False, err=True)
     if output is None or output == "-":

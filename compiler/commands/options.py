@@ -58,3 +58,11 @@ format_option = output_format_option("Diagnostics as text (file:line:col with a 
 def spec_path_argument(name: str = "spec", *, nargs: int = 1) -> Callable[[F], F]:
     # exists=False: a missing file is reported as a positioned diagnostic, not a usage error.
     return click.argument(name, nargs=nargs, type=click.Path(dir_okay=True, path_type=str))
+
+
+def strict_option(function: F) -> F:
+    return click.option(
+        "--strict",
+        is_flag=True,
+        help="Treat warnings (e.g. param-unused) as errors: exit 1 if there are any.",
+    )(function)

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import click
 
-from compiler.commands.options import deploy_variable_options, format_option, parse_limit_option
+from compiler.commands.options import (
+    deploy_variable_options,
+    format_option,
+    parse_limit_option,
+    strict_option,
+)
 from compiler.compile import check_spec_file
 from compiler.diagnostics import Diagnostic, render_json, render_text
 from compiler.variables import parse_var_options
@@ -19,12 +24,14 @@ from compiler.yaml_limits import DEFAULT_LIMITS
 @deploy_variable_options
 @parse_limit_option
 @format_option
+@strict_option
 def validate(
     specs: tuple[str, ...],
     env: str | None,
     var_options: tuple[str, ...],
     parse_limits: tuple[str, ...],
     output_format: str,
+    strict: bool,
 ) -> None:
     """Check pipeline specs against the schema and every rule (docs/rules.md).
 
@@ -32,14 +39,17 @@ def validate(
     that need their values (names, region, role) are skipped; with them, the spec is
     also compiled and the definition checked.
 
-    Exit status: 0 no problems (warnings are shown), 1 problems found, 2 usage error.
+    Exit status: 0 no problems (warnings are shown), 1 problems found (with --strict,
+    warnings too), 2 usage error.
     """
     overrides = parse_var_options(var_options)
     limits = DEFAULT_LIMITS.with_overrides(parse_limits)
     diagnostics: list[Diagnostic] = []
     sources: dict[str, str] = {}
     for spec in specs:
-        result = check_spec_file(Path(spec), env, overrides, display_name=spec, limits=limits)
+        result = check_spec_file(
+            Path(spec), env, overrides, display_name=spec, limits=limits, strict=strict
+        )
         diagnostics.extend(result.diagnostics)
         sources.update(result.sources)
     if output_format == "json":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.emit.values import EmitContext, emit_value, output_property
+from compiler.emit.values import EmitContext, emit_map, emit_value, image_uri, output_property
 from compiler.model import ConditionStep, FailStep, MetricsFile, RegisterStep
 
 
@@ -48,21 +48,25 @@ def register_arguments(ctx: EmitContext, step: RegisterStep) -> dict[str, Any]:
         if step.model_metrics.model_constraints is not None:
             quality["Constraints"] = _metrics_source(ctx, step.model_metrics.model_constraints)
     arguments: dict[str, Any] = {
-        "ModelPackageGroupName": step.model_package_group,
+        "ModelPackageGroupName": emit_value(ctx, step.model_package_group),
         "InferenceSpecification": {
             "Containers": [
                 {
-                    "Image": ctx.images[step.image],
-                    "Environment": dict(step.environment),
+                    "Image": image_uri(ctx, step.image),
+                    "Environment": emit_map(ctx, step.environment),
                     "ModelDataUrl": emit_value(ctx, step.model_data),
                 }
             ],
             "SupportedContentTypes": list(step.content_types),
             "SupportedResponseMIMETypes": list(step.response_types),
-            "SupportedRealtimeInferenceInstanceTypes": list(step.inference_instances),
-            "SupportedTransformInstanceTypes": list(step.transform_instances),
+            "SupportedRealtimeInferenceInstanceTypes": [
+                emit_value(ctx, i) for i in step.inference_instances
+            ],
+            "SupportedTransformInstanceTypes": [
+                emit_value(ctx, i) for i in step.transform_instances
+            ],
         },
-        "ModelApprovalStatus": step.approval_status,
+        "ModelApprovalStatus": emit_value(ctx, step.approval_status),
         # What the SDK's ModelBuilder.register() sends: validation is left to SageMaker.
         "SkipModelValidation": "None",
     }

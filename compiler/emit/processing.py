@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.emit.values import EmitContext, emit_value, execution_scoped
+from compiler.emit.values import EmitContext, emit_map, emit_value, execution_scoped, image_uri
 from compiler.model import CacheSpec, ProcessingStep, Resources, TrainingStep
 
 CODE_INPUT_NAME = "code"
@@ -18,16 +18,17 @@ BUNDLE_BOOTSTRAP = (
 
 
 def _resources(ctx: EmitContext, step: Resources) -> dict[str, Any]:
-    defaults = ctx.spec.defaults
     return {
-        "InstanceType": step.instance_type or defaults.instance_type,
-        "InstanceCount": step.instance_count
-        if step.instance_count is not None
-        else defaults.instance_count,
-        "VolumeSizeInGB": step.volume_size_gb
-        if step.volume_size_gb is not None
-        else defaults.volume_size_gb,
+        "InstanceType": emit_value(ctx, job_setting(ctx, step, "instance_type")),
+        "InstanceCount": emit_value(ctx, job_setting(ctx, step, "instance_count")),
+        "VolumeSizeInGB": emit_value(ctx, job_setting(ctx, step, "volume_size_gb")),
     }
+
+
+def job_setting(ctx: EmitContext, step: Resources, field: str) -> Any:
+    """The step's own setting, or the one it inherits from ``defaults``."""
+    own = getattr(step, field)
+    return own if own is not None else getattr(ctx.spec.defaults, field)
 
 
 def cache_config(ctx: EmitContext, step: Resources) -> dict[str, Any] | None:
@@ -56,7 +57,7 @@ def _s3_input(name: str, uri: Any, local_path: str) -> dict[str, Any]:
 
 def processing_arguments(ctx: EmitContext, step: ProcessingStep) -> dict[str, Any]:
     app: dict[str, Any] = {
-        "ImageUri": ctx.images[step.image],
+        "ImageUri": image_uri(ctx, step.image),
         "ContainerEntrypoint": ["/bin/sh", "-c", BUNDLE_BOOTSTRAP, step.script],
     }
     if step.arguments:
@@ -85,7 +86,7 @@ def processing_arguments(ctx: EmitContext, step: ProcessingStep) -> dict[str, An
             ]
         }
     if step.environment:
-        arguments["Environment"] = dict(step.environment)
+        arguments["Environment"] = emit_map(ctx, step.environment)
     return arguments
 
 
@@ -116,7 +117,7 @@ def training_arguments(ctx: EmitContext, step: TrainingStep) -> dict[str, Any]:
     arguments: dict[str, Any] = {
         "AlgorithmSpecification": {
             "TrainingInputMode": "File",
-            "TrainingImage": ctx.images[step.image],
+            "TrainingImage": image_uri(ctx, step.image),
         },
         "HyperParameters": {
             k: emit_value(ctx, v, as_text=True) for k, v in step.hyperparameters.items()
@@ -124,12 +125,14 @@ def training_arguments(ctx: EmitContext, step: TrainingStep) -> dict[str, Any]:
         "InputDataConfig": channels,
         "ResourceConfig": _resources(ctx, step),
         "RoleArn": ctx.spec.pipeline.role,
-        "StoppingCondition": {"MaxRuntimeInSeconds": step.stopping_condition.max_runtime_seconds},
+        "StoppingCondition": {
+            "MaxRuntimeInSeconds": emit_value(ctx, step.stopping_condition.max_runtime_seconds)
+        },
         "OutputDataConfig": {
             "S3OutputPath": execution_scoped(ctx, step.name, "model"),
             "CompressionType": "GZIP",
         },
     }
     if step.environment:
-        arguments["Environment"] = dict(step.environment)
+        arguments["Environment"] = emit_map(ctx, step.environment)
     return arguments

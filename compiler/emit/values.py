@@ -18,6 +18,16 @@ class EmitContext:
         return next(step for step in self.spec.steps if step.name == name)
 
 
+def image_uri(ctx: EmitContext, image: Any) -> Any:
+    """A key of ``images`` -> its resolved URI; a {param} -> the parameter's value."""
+    return ctx.images[image] if isinstance(image, str) else emit_value(ctx, image)
+
+
+def emit_map(ctx: EmitContext, values: dict[str, Any]) -> dict[str, Any]:
+    """A mapping of typed values (environment): literals as written, references emitted."""
+    return {key: emit_value(ctx, value) for key, value in values.items()}
+
+
 def output_property(ctx: EmitContext, ref: StepOutputRef) -> str:
     """The property path SageMaker resolves to an output's S3 URI."""
     target = ctx.step(ref.step)

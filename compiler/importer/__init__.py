@@ -26,7 +26,7 @@ from compiler.importer.context import DefinitionError, ImportContext, Note, Scri
 from compiler.importer.defaults import factor_defaults
 from compiler.importer.render import render_spec
 from compiler.importer.source import Source
-from compiler.model import ParameterType
+from compiler.typed_values import ParameterType
 
 __all__ = ["DefinitionError", "ImportResult", "Source", "import_definition"]
 _PARAMETER_TYPES = ParameterType.__args__  # type: ignore[attr-defined]
@@ -74,7 +74,7 @@ def import_definition(
     region = images.image_region(list(ctx.image_keys)) or source.region
     image_section, renamed = images.images_section(ctx.image_keys, region)
     for step in spec_steps:
-        if "image" in step:
+        if isinstance(step.get("image"), str):  # else a parameter holding the URI
             step["image"] = renamed[step["image"]]
     job_kinds = {module.KIND for module in steps.KINDS.values() if module.JOB}
     defaults = factor_defaults(spec_steps, job_kinds)

@@ -22,12 +22,15 @@ def factor_defaults(steps: list[dict[str, Any]], job_kinds: set[str]) -> dict[st
     model_defaults = Defaults()
     section: dict[str, Any] = {}
     for setting in SETTINGS:
-        counts = Counter(step[setting] for step in jobs if setting in step)
+        # By JSON text: a setting may be a parameter reference (a dict).
+        counts = Counter(
+            json.dumps(step[setting], sort_keys=True) for step in jobs if setting in step
+        )
         missing = sum(1 for step in jobs if setting not in step)
         if missing:  # a step without it takes the model's default, so that one must stay
             section[setting] = getattr(model_defaults, setting)
         elif counts:
-            section[setting] = counts.most_common(1)[0][0]
+            section[setting] = json.loads(counts.most_common(1)[0][0])
         else:
             section[setting] = getattr(model_defaults, setting)
     caches = [json.dumps(step.get("cache"), sort_keys=True) for step in jobs]

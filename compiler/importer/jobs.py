@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.importer.context import ImportContext, describe
-from compiler.importer.values import execution_scoped
+from compiler.importer.values import execution_scoped, typed_value
 
 RESOURCE_KEYS = {
     "InstanceType": "instance_type",
@@ -27,6 +27,8 @@ def resources(ctx: ImportContext, config: Any, path: str) -> dict[str, Any]:
         expected = str if key == "InstanceType" else int
         if isinstance(value, expected) and not isinstance(value, bool):
             found[field] = value
+        elif isinstance(value, dict):  # a pipeline expression, e.g. a parameter
+            found[field] = typed_value(ctx, value, f"{path}.{key}")
         elif value is not None:
             ctx.unsupported(
                 f"{path}.{key}", f"the spec takes a literal {key}, not {describe(value)}"
@@ -76,10 +78,10 @@ def output_location(ctx: ImportContext, value: Any, step: str, output: str, path
     )
 
 
-def environment(ctx: ImportContext, value: Any, path: str) -> dict[str, str]:
+def environment(ctx: ImportContext, value: Any, path: str) -> dict[str, Any]:
     if value is None:
         return {}
-    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
-        return dict(value)
+    if isinstance(value, dict) and all(isinstance(v, (str, dict)) for v in value.values()):
+        return {k: typed_value(ctx, v, f"{path}.{k}") for k, v in value.items()}
     ctx.unsupported(path, f"the spec takes literal environment strings, not {describe(value)}")
     return {k: v for k, v in value.items() if isinstance(v, str)} if isinstance(value, dict) else {}

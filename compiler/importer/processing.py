@@ -15,7 +15,7 @@ from typing import Any
 from compiler.emit.processing import BUNDLE_BOOTSTRAP, CODE_DIR, CODE_INPUT_NAME
 from compiler.importer import jobs
 from compiler.importer.context import ImportContext, ScriptUse, describe, mapping, sequence
-from compiler.importer.values import spec_value
+from compiler.importer.values import image_value, spec_value
 
 TYPE = "Processing"
 KIND = "processing"
@@ -52,7 +52,7 @@ def import_step(ctx: ImportContext, step: dict[str, Any], path: str) -> dict[str
     arguments = mapping(ctx, step.get("Arguments"), at)
     app = mapping(ctx, arguments.get("AppSpecification"), f"{at}.AppSpecification")
     found: dict[str, Any] = {
-        "image": ctx.image(app.get("ImageUri"), f"{at}.AppSpecification.ImageUri"),
+        "image": image_value(ctx, app.get("ImageUri"), f"{at}.AppSpecification.ImageUri"),
     }
     found.update(
         jobs.resources(

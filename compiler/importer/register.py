@@ -7,7 +7,7 @@ from typing import Any
 
 from compiler.importer import jobs
 from compiler.importer.context import ImportContext, describe, mapping, sequence
-from compiler.importer.values import spec_value
+from compiler.importer.values import image_value, spec_value, typed_value
 
 TYPE = "RegisterModel"
 KIND = "register"
@@ -45,15 +45,22 @@ def import_step(ctx: ImportContext, step: dict[str, Any], path: str) -> dict[str
         "model_data": spec_value(
             ctx, container.get("ModelDataUrl"), f"{spec_at}.Containers[0].ModelDataUrl"
         ),
-        "image": ctx.image(container.get("Image"), f"{spec_at}.Containers[0].Image"),
-        "model_package_group": arguments.get("ModelPackageGroupName"),
+        "image": image_value(ctx, container.get("Image"), f"{spec_at}.Containers[0].Image"),
+        "model_package_group": typed_value(
+            ctx, arguments.get("ModelPackageGroupName"), f"{at}.ModelPackageGroupName"
+        ),
     }
     if "ModelApprovalStatus" in arguments:
-        found["approval_status"] = arguments["ModelApprovalStatus"]
+        found["approval_status"] = typed_value(
+            ctx, arguments["ModelApprovalStatus"], f"{at}.ModelApprovalStatus"
+        )
     if step.get("Description") is None and "ModelPackageDescription" in arguments:
         found["description"] = arguments["ModelPackageDescription"]
     for key, field in _LISTS.items():
-        values = sequence(ctx, inference.get(key), f"{spec_at}.{key}")
+        values = [
+            typed_value(ctx, item, f"{spec_at}.{key}[{index}]")
+            for index, item in enumerate(sequence(ctx, inference.get(key), f"{spec_at}.{key}"))
+        ]
         if values or field in ("content_types", "response_types"):
             found[field] = values
     metrics = _metrics(ctx, arguments.get("ModelMetrics"), f"{at}.ModelMetrics")

@@ -7,7 +7,7 @@ from typing import Any
 
 from compiler.importer import jobs
 from compiler.importer.context import ImportContext, describe, mapping, sequence
-from compiler.importer.values import spec_value
+from compiler.importer.values import image_value, spec_value, typed_value
 
 TYPE = "Training"
 KIND = "training"
@@ -30,8 +30,8 @@ def import_step(ctx: ImportContext, step: dict[str, Any], path: str) -> dict[str
         ctx, arguments.get("AlgorithmSpecification"), f"{at}.AlgorithmSpecification"
     )
     found: dict[str, Any] = {
-        "image": ctx.image(
-            algorithm.get("TrainingImage"), f"{at}.AlgorithmSpecification.TrainingImage"
+        "image": image_value(
+            ctx, algorithm.get("TrainingImage"), f"{at}.AlgorithmSpecification.TrainingImage"
         ),
     }
     found.update(jobs.resources(ctx, arguments.get("ResourceConfig"), f"{at}.ResourceConfig"))
@@ -67,6 +67,9 @@ def import_step(ctx: ImportContext, step: dict[str, Any], path: str) -> dict[str
     runtime = stopping.get("MaxRuntimeInSeconds")
     if isinstance(runtime, int) and not isinstance(runtime, bool):
         found["stopping_condition"] = {"max_runtime_seconds": runtime}
+    elif isinstance(runtime, dict):
+        where = f"{at}.StoppingCondition.MaxRuntimeInSeconds"
+        found["stopping_condition"] = {"max_runtime_seconds": typed_value(ctx, runtime, where)}
     elif runtime is not None:
         ctx.unsupported(
             f"{at}.StoppingCondition.MaxRuntimeInSeconds",

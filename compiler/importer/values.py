@@ -39,6 +39,19 @@ def spec_value(
     return placeholder(value)
 
 
+def image_value(ctx: ImportContext, uri: Any, path: str) -> Any:
+    """An image URI -> its ``images:`` key; an expression (a String parameter holding the
+    URI) -> its spec form."""
+    if isinstance(uri, dict):
+        return spec_value(ctx, uri, path)
+    return ctx.image(uri, path)
+
+
+def typed_value(ctx: ImportContext, value: Any, path: str) -> Any:
+    """A field that takes a literal or a pipeline expression: expressions -> spec form."""
+    return spec_value(ctx, value, path) if isinstance(value, dict) else value
+
+
 def literal_from_text(value: str) -> Any:
     """ "200" -> 200, "0.2" -> 0.2, "true" -> True when the compiler writes the result back
     as exactly the same text; anything else stays a string."""

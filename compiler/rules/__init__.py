@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from compiler.diagnostics import Diagnostic
-from compiler.rules import gate, images, limits, references  # noqa: F401  (they register rules)
+from compiler.rules import (  # noqa: F401  (they register rules)
+    gate,
+    images,
+    limits,
+    references,
+    types,
+)
 from compiler.rules.context import SpecContext
 from compiler.rules.registry import RULES, Rule, declare
 

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from compiler.model import (
     ConditionStep,
     FailStep,
@@ -15,7 +17,9 @@ from compiler.model import (
     Step,
     TrainingStep,
 )
-from compiler.references import Reference, iter_references
+from compiler.references import ParamRef, Reference, iter_references
+from compiler.typed_values import typed_values
+from compiler.variables import is_unresolved
 
 PathT = tuple[str | int, ...]
 TRAINING_OUTPUT = "model"
@@ -45,8 +49,33 @@ class SpecContext:
             return [TRAINING_OUTPUT]
         return []
 
+    def literal(self, value: Any, path: PathT, kind: type) -> tuple[Any, PathT, str] | None:
+        """The literal a field holds, for checks of its value: (value, where it is written,
+        how to name it in a message). A {param} of a declared parameter gives the parameter's
+        default (checked by the same rules as a literal in that field); None when there is
+        nothing to check (another expression, no default, an unresolved deploy variable, a
+        value not of ``kind``: a default of the wrong type is param-default-type's)."""
+        if isinstance(value, ParamRef):
+            parameter = self.spec.parameters.get(value.param)
+            if parameter is None or parameter.default is None:
+                return None
+            value, path = parameter.default, ("parameters", value.param, "default")
+            label = f' (default of parameter "{path[1]}")'
+        elif isinstance(value, BaseModel):
+            return None
+        else:
+            label = ""
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            return None
+        if isinstance(value, str) and is_unresolved(value):
+            return None
+        return value, path, label
+
     def references(self) -> Iterator[tuple[Step | None, PathT, Reference]]:
         """Every reference in the spec with the step it belongs to and its path."""
+        for path, value, _ in typed_values(self.spec.defaults, ("defaults",)):
+            for rel, ref in iter_references(value):
+                yield None, (*path, *rel), ref
         for index, step in enumerate(self.spec.steps):
             base: PathT = ("steps", index)
             for sub, value in _step_values(step):
@@ -81,6 +110,8 @@ class SpecContext:
 
 def _step_values(step: Step) -> Iterator[tuple[PathT, Any]]:
     """(path inside the step, value) of every field that may hold a reference."""
+    for path, value, _ in typed_values(step):
+        yield path, value
     if isinstance(step, ProcessingStep):
         for index, argument in enumerate(step.arguments):
             yield ("arguments", index), argument
@@ -89,6 +120,8 @@ def _step_values(step: Step) -> Iterator[tuple[PathT, Any]]:
     elif isinstance(step, TrainingStep):
         for index, channel in enumerate(step.channels):
             yield ("channels", index, "source"), channel.source
+        for key, hyperparameter in step.hyperparameters.items():
+            yield ("hyperparameters", key), hyperparameter
     elif isinstance(step, ConditionStep):
         for index, condition in enumerate(step.conditions):
             yield ("conditions", index, "left"), condition.left

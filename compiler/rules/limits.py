@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from pydantic import BaseModel
+
 from compiler.diagnostics import Diagnostic, problem
 from compiler.model import ProcessingStep, RegisterStep, Resources, TrainingStep
 from compiler.rules.context import SpecContext
@@ -37,12 +39,11 @@ def _names(ctx: SpecContext) -> Iterator[tuple[str, str, PathT, str]]:
                     channel.name,
                 )
         if isinstance(step, RegisterStep):
-            yield (
-                "model_package_group_name",
-                "model package group name",
-                ("steps", index, "model_package_group"),
-                step.model_package_group,
-            )
+            where = ("steps", index, "model_package_group")
+            found = ctx.literal(step.model_package_group, where, str)
+            if found is not None:
+                value, path, via = found
+                yield "model_package_group_name", f"model package group name{via}", path, value
 
 
 @rule(
@@ -51,15 +52,18 @@ def _names(ctx: SpecContext) -> Iterator[tuple[str, str, PathT, str]]:
     "A name breaks SageMaker's pattern or length for its kind (botocore's service model).",
 )
 def name_invalid(ctx: SpecContext) -> Iterator[Diagnostic]:
+    return _deduplicated(_invalid_names(ctx))
+
+
+def _invalid_names(ctx: SpecContext) -> Iterator[Diagnostic]:
     for kind, label, path, value in _names(ctx):
         if is_unresolved(value):
             continue
         why = check_name(kind, value)
         if why:
             # Parameters are keyed by name: point at the key, not at its mapping.
-            yield problem(
-                "name-invalid", path, f'{label} "{value}" {why}', at_key=path[0] == "parameters"
-            )
+            at_key = path[0] == "parameters" and path[-1] != "default"
+            yield problem("name-invalid", path, f'{label} "{value}" {why}', at_key=at_key)
     if ctx.spec.pipeline.description is not None:
         why = check_name("pipeline_description", ctx.spec.pipeline.description)
         if why:
@@ -139,13 +143,41 @@ def _instance_types(ctx: SpecContext) -> Iterator[Diagnostic]:
             ):
                 for position, value in enumerate(getattr(step, field)):
                     checks.append((kind, ("steps", index, field, position), value))
-        for kind, path, value in checks:
-            if not is_unresolved(value) and value not in table[f"{kind}_instance_type"]["enum"]:
+        for kind, where, setting in checks:
+            found = ctx.literal(setting, where, str)
+            if found is None:
+                continue
+            value, path, via = found
+            if value not in table[f"{kind}_instance_type"]["enum"]:
                 yield problem(
                     "instance-type-unknown",
                     path,
-                    f'"{value}" is not a SageMaker {kind} instance type',
+                    f'"{value}"{via} is not a SageMaker {kind} instance type',
                 )
+
+
+@rule(
+    "approval-status-invalid",
+    "limits",
+    "A register step's approval status (or its parameter's default) is not one SageMaker takes.",
+)
+def approval_status_invalid(ctx: SpecContext) -> Iterator[Diagnostic]:
+    return _deduplicated(_approval_statuses(ctx))
+
+
+def _approval_statuses(ctx: SpecContext) -> Iterator[Diagnostic]:
+    allowed = limits()["model_approval_status"]["enum"]
+    for index, step in enumerate(ctx.spec.steps):
+        if not isinstance(step, RegisterStep):
+            continue
+        found = ctx.literal(step.approval_status, ("steps", index, "approval_status"), str)
+        if found is not None and found[0] not in allowed:
+            value, path, via = found
+            yield problem(
+                "approval-status-invalid",
+                path,
+                f'approval status "{value}"{via} is not one of {", ".join(allowed)}',
+            )
 
 
 @rule(
@@ -162,7 +194,7 @@ def _out_of_range(ctx: SpecContext) -> Iterator[Diagnostic]:
 
     def outside(kind: str, value: int) -> str | None:
         low, high = table[kind].get("min"), table[kind].get("max")
-        low = max(low or 0, 1)  # a job needs at least one instance and one GB
+        low = max(low or 0, 1)  # a job needs at least one instance, one GB, one second
         if value < low:
             return f"at least {low}"
         if high is not None and value > high:
@@ -173,22 +205,31 @@ def _out_of_range(ctx: SpecContext) -> Iterator[Diagnostic]:
         if not isinstance(step, (ProcessingStep, TrainingStep)):
             continue
         job = "processing" if isinstance(step, ProcessingStep) else "training"
-        for field in ("instance_count", "volume_size_gb"):
-            value, path = _job_setting(ctx, index, step, field)
-            bound = outside(f"{job}_{field}", value)
+        settings: list[tuple[str, str, Any, PathT]] = [
+            (f"{job}_{field}", field, *_job_setting(ctx, index, step, field))
+            for field in ("instance_count", "volume_size_gb")
+        ]
+        if isinstance(step, TrainingStep):
+            runtime = step.stopping_condition.max_runtime_seconds
+            at: PathT = ("steps", index, "stopping_condition", "max_runtime_seconds")
+            settings.append(("max_runtime_seconds", "max_runtime_seconds", runtime, at))
+        for kind, field, setting, where in settings:
+            found = ctx.literal(setting, where, int)
+            if found is None:
+                continue
+            value, path, via = found
+            bound = outside(kind, value)
             if bound:
                 yield problem(
-                    "value-out-of-range", path, f"{field} {value} must be {bound} for a {job} job"
+                    "value-out-of-range",
+                    path,
+                    f"{field} {value}{via} must be {bound} for a {job} job",
                 )
         if isinstance(step, TrainingStep):
-            if step.stopping_condition.max_runtime_seconds < 1:
-                yield problem(
-                    "value-out-of-range",
-                    ("steps", index, "stopping_condition", "max_runtime_seconds"),
-                    "max_runtime_seconds must be at least 1",
-                )
             maximum = table["hyperparameter_value"]["max"]
             for key, hyperparameter in step.hyperparameters.items():
+                if isinstance(hyperparameter, BaseModel):
+                    continue
                 if len(str(hyperparameter)) > maximum:
                     yield problem(
                         "value-out-of-range",

@@ -44,7 +44,11 @@ def param_undefined(ctx: SpecContext) -> Iterator[Diagnostic]:
         )
 
 
-@rule("param-unused", "references", "A declared parameter is used nowhere: remove it or use it.")
+@rule(
+    "param-unused",
+    "references",
+    "Warning: a declared parameter is used nowhere (an error with --strict).",
+)
 def param_unused(ctx: SpecContext) -> Iterator[Diagnostic]:
     used = {ref.param for _, _, ref in ctx.references() if isinstance(ref, ParamRef)}
     used.add(ctx.spec.pipeline.code_bundle)
@@ -55,6 +59,7 @@ def param_unused(ctx: SpecContext) -> Iterator[Diagnostic]:
                 ("parameters", name),
                 f'parameter "{name}" is declared but never used',
                 at_key=True,
+                severity="warning",
             )
 
 
@@ -295,6 +300,7 @@ def image_undefined(ctx: SpecContext) -> Iterator[Diagnostic]:
     for index, step in enumerate(ctx.spec.steps):
         if (
             isinstance(step, (ProcessingStep, TrainingStep, RegisterStep))
+            and isinstance(step.image, str)
             and step.image not in ctx.spec.images
         ):
             yield problem(
