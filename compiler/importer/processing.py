@@ -57,7 +57,9 @@ def import_step(ctx: ImportContext, step: dict[str, Any], path: str) -> dict[str
     found.update(
         jobs.resources(
             ctx,
-            (arguments.get("ProcessingResources") or {}).get("ClusterConfig"),
+            mapping(
+                ctx, arguments.get("ProcessingResources") or {}, f"{at}.ProcessingResources"
+            ).get("ClusterConfig"),
             f"{at}.ProcessingResources.ClusterConfig",
         )
     )
@@ -94,7 +96,13 @@ def import_step(ctx: ImportContext, step: dict[str, Any], path: str) -> dict[str
     outputs_at = f"{at}.ProcessingOutputConfig.Outputs"
     declared = []
     for index, item in enumerate(
-        sequence(ctx, (arguments.get("ProcessingOutputConfig") or {}).get("Outputs"), outputs_at)
+        sequence(
+            ctx,
+            mapping(
+                ctx, arguments.get("ProcessingOutputConfig") or {}, f"{at}.ProcessingOutputConfig"
+            ).get("Outputs"),
+            outputs_at,
+        )
     ):
         item = mapping(ctx, item, f"{outputs_at}[{index}]")
         s3 = mapping(ctx, item.get("S3Output"), f"{outputs_at}[{index}].S3Output")

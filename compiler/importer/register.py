@@ -82,7 +82,8 @@ def _metrics(ctx: ImportContext, value: Any, at: str) -> dict[str, Any]:
         if source is None:
             continue
         where = f"{at}.ModelQuality.{key}"
-        uri = source.get("S3Uri") if isinstance(source, dict) else None
+        source = mapping(ctx, source, where)
+        uri = source.get("S3Uri")
         parts = _output_and_file(ctx, uri)
         if parts is None:
             ctx.unsupported(

@@ -85,9 +85,13 @@ def _import(ctx: ImportContext, step: dict[str, Any], path: str) -> list[dict[st
     entry.update(module.import_step(ctx, step, path))
     depends = step.get("DependsOn")
     if depends:
+        if not isinstance(depends, list):
+            ctx.error(
+                f"{path}.DependsOn", f"expected a list of step names, found {describe(depends)}"
+            )
         names = depends if isinstance(depends, list) else []
         for index, name in enumerate(names):
-            if name not in ctx.steps:
+            if not isinstance(name, str) or name not in ctx.steps:
                 ctx.error(
                     f"{path}.DependsOn[{index}]",
                     f"depends on step {describe(name)}, which the definition does not have",
