@@ -7,26 +7,27 @@
 #      bundled with check-jsonschema, so nothing is downloaded).
 # checkov bundles bc-python-hcl2, whose module `hcl2` clashes with python-hcl2 (which
 # tests/test_terraform.py uses from .venv): so these tools live in their own venv,
-# .venv-infra, installed once and again only when the pins below change.
+# .venv-infra, installed by uv exactly as scripts/infra-tools.txt locks them (hashes
+# checked), once and again only when that lock changes (bash scripts/lock.sh refreshes it).
 # `terraform validate` and `plan` need the AWS provider from the Terraform registry: the
 # deploy workflow runs them (see infra/terraform/README.md).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-pins=("checkov==3.3.30" "check-jsonschema==0.39.0")
-
+lock="$root/scripts/infra-tools.txt"
 venv="$root/.venv-infra"
-stamp="$venv/.installed-$(echo "${pins[*]}" | tr ' =' '-_')"
+stamp="$venv/.installed-$(sha256sum "$lock" | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
-  echo "== installing ${pins[*]} into .venv-infra (once)"
-  python3 -m venv "$venv"
-  if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${pins[@]}" \
+  echo "== installing scripts/infra-tools.txt into .venv-infra (once)"
+  source "$root/scripts/uv.sh"
+  rm -rf "$venv"
+  "$UV" venv --quiet --python python3 "$venv"
+  if ! "$UV" pip install --quiet --python "$venv/bin/python" --require-hashes -r "$lock" \
     >"$venv/install.log" 2>&1; then
     tail -n 30 "$venv/install.log" >&2
     exit 1
   fi
-  rm -f "$venv"/.installed-*
   touch "$stamp"
 fi
 

@@ -5,7 +5,7 @@
 # State goes to .smpipe/ (or $SMPIPE_STATE_DIR). Run it twice: the second run hits the cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SMPIPE_EXTRAS=local,aws,dev source scripts/venv.sh
+SMPIPE_EXTRAS=local source scripts/venv.sh
 mkdir -p build
 spec=spec/titanic-modelbuild.yaml
 smpipe validate "$spec" --env dev
