@@ -1,26 +1,26 @@
-"""Check an emitted definition against schemas/pipeline-definition.schema.json and the
-CreatePipeline size limit, before anything is written."""
+"""Check an emitted definition against the definition schema (compiler/data/, committed as
+schemas/pipeline-definition.schema.json too) and the CreatePipeline size limit, before
+anything is written."""
 
 from __future__ import annotations
 
-import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from compiler.diagnostics import Diagnostic, problem
+from compiler.package_data import data_json
 from compiler.sagemaker_data import limits
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "pipeline-definition.schema.json"
+SCHEMA_FILE = "pipeline-definition.schema.json"  # in compiler/data/
 # Where a definition problem is shown in the spec: the pipeline, which the definition is.
 _SPEC_PATH: tuple[str | int, ...] = ("pipeline", "name")
 
 
 @cache
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(json.loads(SCHEMA_FILE.read_text()))
+    return Draft202012Validator(data_json(SCHEMA_FILE))
 
 
 def check_definition(definition: dict[str, Any], text: str) -> list[Diagnostic]:

@@ -3,25 +3,21 @@ API limits and the ECR registries of SageMaker's framework and algorithm images.
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-_DATA = Path(__file__).parent / "data"
+from compiler.package_data import data_json
 
 
 @cache
 def limits() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((_DATA / "sagemaker_limits.json").read_text())
-    return data
+    return data_json("sagemaker_limits.json")
 
 
 @cache
 def image_config() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((_DATA / "images.json").read_text())
-    return data
+    return data_json("images.json")
 
 
 @cache

@@ -1,4 +1,7 @@
-"""Write schemas/pipeline-definition.schema.json: the shape of the definitions smpipe emits.
+"""Write the definition schema: the shape of the definitions smpipe emits. Two equal copies:
+compiler/data/pipeline-definition.schema.json, which the installed package reads (compile
+checks every definition against it), and schemas/pipeline-definition.schema.json, for
+editors, reviewers and Terraform users.
 
 Informed by AWS's published definition schema (field names, enums, name patterns), but
 corrected where SageMaker accepts more: PipelineExperimentConfig, step PropertyFiles,
@@ -14,7 +17,9 @@ from typing import Any
 
 from compiler.references import EXECUTION_VARIABLES
 
-OUT = Path(__file__).resolve().parent.parent / "schemas" / "pipeline-definition.schema.json"
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "compiler" / "data" / "pipeline-definition.schema.json"
+COPIES = (OUT, ROOT / "schemas" / "pipeline-definition.schema.json")
 NAME = "^[A-Za-z0-9\\-_]{1,64}$"
 GET_PATTERN = (
     "^(Parameters\\.[A-Za-z0-9\\-_]+"
@@ -221,8 +226,13 @@ SCHEMA: dict[str, Any] = {
 }
 
 
+def render() -> str:
+    return json.dumps(SCHEMA, indent=2, sort_keys=True) + "\n"
+
+
 def main() -> None:
-    OUT.write_text(json.dumps(SCHEMA, indent=2, sort_keys=True) + "\n")
+    for path in COPIES:
+        path.write_text(render())
 
 
 if __name__ == "__main__":
