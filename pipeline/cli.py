@@ -11,7 +11,6 @@ import sys
 
 import click
 
-from compiler import __version__
 from compiler.cli import COMPILER_COMMANDS
 from compiler.errors import SmpipeError
 from compiler.lazy_group import LazyGroup
@@ -32,6 +31,7 @@ PIPELINE_COMMANDS: dict[str, str] = {
     "put": "pipeline.commands.put:put",
     "evidence": "pipeline.commands.evidence:evidence",
     "import": "pipeline.commands.importer:import_command",
+    "init": "pipeline.commands.init:init",
 }
 
 cli = LazyGroup(
@@ -39,7 +39,26 @@ cli = LazyGroup(
     lazy_commands={**COMPILER_COMMANDS, **PIPELINE_COMMANDS},
     help="Validate and compile SageMaker pipeline specs; run them locally or on SageMaker.",
 )
-cli = click.version_option(__version__, prog_name="smpipe")(cli)
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from compiler.formats import version_text
+
+    click.echo(version_text())
+    ctx.exit()
+
+
+# The version and the spec format versions it reads; the models load only when asked.
+cli = click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and the spec format versions it reads, and exit.",
+)(cli)
 
 
 def main() -> None:
