@@ -3,8 +3,8 @@
 #   1. terraform fmt -check -recursive infra/terraform (needs only the terraform binary);
 #   2. checkov on infra/terraform (terraform checks) and on .github (GitHub Actions checks):
 #      no failed check; a skip only as an inline `#checkov:skip=CKV_...:reason` comment;
-#   3. check-jsonschema: .github/workflows/*.yml against GitHub's workflow schema (the copy
-#      bundled with check-jsonschema, so nothing is downloaded).
+#   3. check-jsonschema: .github/workflows/*.yml and smpipe init's workflow template against
+#      GitHub's workflow schema (the copy bundled with check-jsonschema: nothing downloaded).
 # checkov bundles bc-python-hcl2, whose module `hcl2` clashes with python-hcl2 (which
 # tests/test_terraform.py uses from .venv): so these tools live in their own venv,
 # .venv-infra, installed by uv exactly as scripts/infra-tools.txt locks them (hashes
@@ -50,4 +50,6 @@ echo "== checkov (github_actions)"
 "$venv/bin/checkov" --quiet --compact --skip-download --framework github_actions -d .github
 
 echo "== check-jsonschema (GitHub workflow schema)"
-"$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml
+# With the workflow smpipe init writes (its {{placeholders}} sit inside strings).
+"$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml \
+  pipeline/scaffold/template/workflow.yml

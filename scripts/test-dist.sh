@@ -5,7 +5,7 @@
 # Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/venv.sh
+SMPIPE_EXTRAS="${SMPIPE_EXTRAS:-dev}" source scripts/venv.sh
 source scripts/uv.sh
 export UV SMPIPE_DIST=1
 pytest -p no:cacheprovider tests/test_dist.py "$@"

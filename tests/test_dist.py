@@ -4,6 +4,7 @@ from a folder outside the checkout run validate, compile, graph, diff, schema, b
 
 Slow (a build and an install), so out of the default run: scripts/test-dist.sh runs it
 (SMPIPE_DIST=1, and $UV, the installer of scripts/uv.sh); CI does, after scripts/test.sh.
+With SMPIPE_DIST_DIR the files already built there are tested (the release workflow).
 """
 
 from __future__ import annotations
@@ -62,9 +63,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     uv = os.environ.get("UV") or shutil.which("uv")
     assert uv, "needs uv: run scripts/test-dist.sh (it sets $UV)"
     base = tmp_path_factory.mktemp("dist")
-    dist = base / "dist"
-    # uv build: the sdist first, then the wheel built from the sdist (so the sdist is complete).
-    _run(uv, "build", "--quiet", "--out-dir", dist, ROOT)
+    prebuilt = os.environ.get("SMPIPE_DIST_DIR")  # the release tests the files it publishes
+    dist = (ROOT / prebuilt) if prebuilt else base / "dist"
+    if not prebuilt:
+        # uv build: the sdist, then the wheel built from the sdist (so the sdist is complete).
+        _run(uv, "build", "--quiet", "--out-dir", dist, ROOT)
     (wheel,) = dist.glob("smpipe-*.whl")
     (sdist,) = dist.glob("smpipe-*.tar.gz")
     # The exact versions of uv.lock for the wheel's `local` extra, as constraints.

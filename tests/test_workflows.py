@@ -15,6 +15,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
+PYPI_PUBLISH = "pypa/gh-action-pypi-publish@"
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
 # Contexts a pull request's author controls: never pasted into a shell script.
 UNTRUSTED = re.compile(
@@ -63,8 +64,16 @@ def problems(workflow: dict[str, Any]) -> list[str]:
         if any(v == "write" for k, v in permissions.items() if k != "id-token"):
             found.append(f"job {name} asks for write permissions")
         assumes = any("role-to-assume" in s.get("with", {}) for s in job.get("steps", []))
-        if (permissions.get("id-token") == "write") != assumes:
-            found.append(f"job {name}: id-token: write exactly when it assumes an AWS role")
+        publishes = any(s.get("uses", "").startswith(PYPI_PUBLISH) for s in job.get("steps", []))
+        if (permissions.get("id-token") == "write") != (assumes or publishes):
+            found.append(
+                f"job {name}: id-token: write exactly when it assumes an AWS role or publishes "
+                "to PyPI (trusted publishing)"
+            )
+        if publishes and {"password", "user"} & {
+            k for s in job.get("steps", []) for k in s.get("with", {})
+        }:
+            found.append(f"job {name}: PyPI by trusted publishing, never a stored token")
     return found
 
 
@@ -78,7 +87,7 @@ def deploy() -> dict[str, Any]:
     return load((WORKFLOWS / "deploy.yml").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml"])
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "release.yml"])
 def test_workflow_follows_the_rules(name: str) -> None:
     assert problems(load((WORKFLOWS / name).read_text(encoding="utf-8"))) == []
 
@@ -100,13 +109,25 @@ def test_ci_runs_the_checks_of_ci_run_then_validate_compile_diff(ci: dict[str, A
     assert "GITHUB_STEP_SUMMARY" in diff["run"]
     # Exit 1 means "the specs differ": reported, not a failure; 2+ fails the job.
     assert "|| status=$?" in diff["run"] and '[ "$status" -gt 1 ]' in diff["run"]
-    (checkout,) = [s for s in steps(ci) if s.get("uses", "").startswith("actions/checkout@")]
+    test_steps = ci["jobs"]["test"]["steps"]
+    (checkout,) = [s for s in test_steps if s.get("uses", "").startswith("actions/checkout@")]
     assert checkout["with"]["fetch-depth"] == 0
+
+
+def test_ci_and_ci_run_test_the_wheel_and_the_lowest_versions(ci: dict[str, Any]) -> None:
+    ci_run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for script in (
+        "bash scripts/test.sh",
+        "bash scripts/test-dist.sh",
+        "bash scripts/test-lowest.sh",
+    ):
+        assert script in ci_run
+        assert script in runs(ci)
 
 
 def test_ci_sets_up_python_3_11_and_terraform(ci: dict[str, Any]) -> None:
     python = [s for s in steps(ci) if s.get("uses", "").startswith("actions/setup-python@")]
-    assert [s["with"]["python-version"] for s in python] == ["3.11"]
+    assert python and {s["with"]["python-version"] for s in python} == {"3.11"}
     assert any(s.get("uses", "").startswith("hashicorp/setup-terraform@") for s in steps(ci))
 
 
@@ -168,3 +189,33 @@ def test_the_rules_reject_a_broken_workflow(old: str, new: str, expected: str) -
     assert old in text
     broken = load(text.replace(old, new, 1))
     assert any(expected in p for p in problems(broken)), problems(broken)
+
+
+def test_release_builds_once_tests_the_files_then_publishes_them() -> None:
+    release = load((WORKFLOWS / "release.yml").read_text(encoding="utf-8"))
+    assert release["on"] == {"push": {"tags": ["v*"]}}
+    assert release["permissions"] == {}
+    assert release["concurrency"]["cancel-in-progress"] is False
+    build, publish = release["jobs"]["build"], release["jobs"]["publish"]
+    script = "\n".join(s.get("run", "") for s in build["steps"])
+    order = ["compiler.__version__", "CHANGELOG.md", '"$UV" build --out-dir dist', "test-dist.sh"]
+    positions = [script.find(fragment) for fragment in order]
+    assert -1 not in positions and positions == sorted(positions), positions
+    (tested,) = [s for s in build["steps"] if "test-dist.sh" in s.get("run", "")]
+    assert tested["env"] == {"SMPIPE_DIST_DIR": "dist"}
+    assert build["permissions"] == {"contents": "read"}
+    assert publish["needs"] == "build"
+    assert publish["permissions"] == {"id-token": "write"}
+    assert publish["environment"]["name"] == "pypi"
+    assert [s["uses"].split("@")[0] for s in publish["steps"]] == [
+        "actions/download-artifact",
+        "pypa/gh-action-pypi-publish",
+    ]
+
+
+def test_release_tag_check_matches_the_changelog() -> None:
+    """The release refuses a version without its CHANGELOG section: this one has it."""
+    from compiler import __version__
+
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.search(rf"^## \[{re.escape(__version__)}\]", changelog, re.MULTILINE)
