@@ -30,19 +30,14 @@ def container_path(path):
     return os.path.join(os.environ.get("SMPIPE_CONTAINER_ROOT", "/"), path.lstrip("/"))
 
 
-def fail(message):
-    print("evaluate.py: error: {}".format(message), file=sys.stderr)
-    sys.exit(1)
-
-
 def load_booster(folder):
     archive = os.path.join(folder, "model.tar.gz")
     if not os.path.isfile(archive):
-        fail("no model.tar.gz in {}".format(folder))
+        sys.exit("evaluate.py: error: no model.tar.gz in {}".format(folder))
     with tempfile.TemporaryDirectory() as scratch:
         with tarfile.open(archive) as tar:
             if MODEL_NAME not in tar.getnames():
-                fail("{}: no {} inside".format(archive, MODEL_NAME))
+                sys.exit("evaluate.py: error: {}: no {} inside".format(archive, MODEL_NAME))
             tar.extract(MODEL_NAME, scratch)
         booster = xgb.Booster()
         booster.load_model(os.path.join(scratch, MODEL_NAME))
@@ -55,7 +50,7 @@ def main():
         glob.glob(os.path.join(container_path("/opt/ml/processing/validation"), "*.csv"))
     )
     if not paths:
-        fail("no validation CSV")
+        sys.exit("evaluate.py: error: no validation CSV")
     data = pd.concat([pd.read_csv(path, header=None) for path in paths], ignore_index=True)
     labels = data.iloc[:, 0].to_numpy()
     predicted = (booster.predict(xgb.DMatrix(data.iloc[:, 1:].to_numpy())) >= CUT_OFF).astype(int)

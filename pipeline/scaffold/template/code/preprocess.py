@@ -27,32 +27,36 @@ def container_path(path):
     return os.path.join(os.environ.get("SMPIPE_CONTAINER_ROOT", "/"), path.lstrip("/"))
 
 
-def fail(message):
-    print("preprocess.py: error: {}".format(message), file=sys.stderr)
-    sys.exit(1)
-
-
 def read_input(folder):
     paths = sorted(glob.glob(os.path.join(folder, "**", "*.csv"), recursive=True))
     if not paths:
-        fail("no CSV file in {}".format(folder))
+        sys.exit("preprocess.py: error: no CSV file in {}".format(folder))
     frames = []
     for path in paths:
         try:
             frames.append(pd.read_csv(path))
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-            fail("{}: not a readable CSV file: {}".format(path, str(error).strip()))
+            sys.exit(
+                "preprocess.py: error: "
+                + "{}: not a readable CSV file: {}".format(path, str(error).strip())
+            )
     data = pd.concat(frames, ignore_index=True)
     if LABEL not in data.columns:
-        fail("{}: no {!r} column (columns: {})".format(paths[0], LABEL, ", ".join(data.columns)))
+        sys.exit(
+            "preprocess.py: error: "
+            + "{}: no {!r} column (columns: {})".format(paths[0], LABEL, ", ".join(data.columns))
+        )
     for column in data.columns:
         numeric = pd.to_numeric(data[column], errors="coerce")
         if numeric.isna().any():
             row = int(numeric.isna().values.argmax())
-            fail("column {!r}: not a number on data row {}".format(column, row + 1))
+            sys.exit(
+                "preprocess.py: error: "
+                + "column {!r}: not a number on data row {}".format(column, row + 1)
+            )
         data[column] = numeric
     if not data[LABEL].isin([0, 1]).all():
-        fail("column {!r} must hold 0 or 1 only".format(LABEL))
+        sys.exit("preprocess.py: error: column {!r} must hold 0 or 1 only".format(LABEL))
     return data
 
 
@@ -61,7 +65,7 @@ def main():
     parser.add_argument("--validation-fraction", type=float, default=0.25)
     args = parser.parse_args()
     if not 0 < args.validation_fraction < 1:
-        fail("--validation-fraction must be between 0 and 1")
+        sys.exit("preprocess.py: error: --validation-fraction must be between 0 and 1")
 
     data = read_input(container_path("/opt/ml/processing/input/data"))
     features = [column for column in data.columns if column != LABEL]
