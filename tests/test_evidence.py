@@ -21,13 +21,20 @@ from titanic_support import seed_titanic
 from compiler.errors import UsageError
 from pipeline.backends.interface import ExecutionSummary, ModelPackage, StepRecord
 from pipeline.evidence.render import render_markdown
-from pipeline.evidence.report import REQUIRED_STEPS, collect_evidence
+from pipeline.evidence.report import collect_evidence
 from pipeline.evidence.sources import ObjectProof
 from pipeline.evidence.terraform_plan import summarise_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 SMPIPE = [sys.executable, "-c", "from pipeline.cli import main; main()"]
 GROUP = "titanic-survival-xgboost"
+REQUIRED_STEPS = (
+    "DataPreProcessing",
+    "TrainModel",
+    "ModelEvaluation",
+    "QualityGateAccuracy",
+    "RegisterModel",
+)
 
 
 @dataclass

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import Any
 
 import click
 
 from compiler.errors import UsageError
 from pipeline.commands.options import backend_options, open_backend, resolve_execution
+from pipeline.definition_steps import code_bundle_parameters
 from pipeline.evidence.render import render_markdown
 from pipeline.evidence.report import SpecComparison, bundle_version, collect_evidence
 from pipeline.evidence.sources import evidence_source
@@ -56,10 +58,12 @@ def evidence(
 ) -> None:
     """Write the seed's required evidence for EXECUTION (an ARN, an id, or `latest`).
 
-    The terraform plan summary, the CodeBundleUri with its commit and proof that the object
-    exists, the pipeline and execution ARNs, each step's status and timing, the registered
+    The terraform plan summary, the code bundle parameter with its commit and proof that the
+    object exists, the pipeline and execution ARNs, each step's status and timing, the registered
     model package with its approval status and metrics, where each step's logs are, the
-    parameters, and the closing criteria evaluated from these facts. What only AWS can show
+    parameters, and the closing criteria evaluated from these facts. The criteria (steps,
+    parameters, bundle parameter, gate path and threshold) are those of --spec when given,
+    else of the definition the execution ran. What only AWS can show
     is marked "needs AWS" with the command to get it. Reads only; changes nothing.
     """
     from compiler.commands.compile import write_atomically
@@ -75,7 +79,8 @@ def evidence(
     region = str(getattr(getattr(engine, "settings", None), "region", "") or DEFAULT_REGION)
     spec, compiled = None, None
     if spec_file is not None:
-        spec, compiled, region = _compile(spec_file, env, variables, engine.parameters(arn))
+        bundle = _bundle_uri(source.executed_definition(arn), engine.parameters(arn))
+        spec, compiled, region = _compile(spec_file, env, variables, bundle)
     found = collect_evidence(
         source,
         arn,
@@ -111,15 +116,21 @@ def _plan(plan_file: Path | None) -> PlanSummary | None:
     return None if plan_file is None else read_plan(plan_file, _shown(plan_file))
 
 
+def _bundle_uri(definition: dict[str, Any] | None, parameters: dict[str, str]) -> str:
+    """The execution's code bundle URI: the value of the parameter its code inputs read."""
+    names = code_bundle_parameters(definition)
+    return parameters.get(names[0], "") if names else ""
+
+
 def _compile(
-    spec_file: Path, env: str | None, options: tuple[str, ...], parameters: dict[str, str]
+    spec_file: Path, env: str | None, options: tuple[str, ...], bundle_uri: str
 ) -> tuple[SpecComparison, dict[str, object], str]:
     """Compile ``--spec`` as the execution was compiled: ``git_sha`` from its bundle URI."""
     from compiler.compile import compile_spec_file
     from compiler.variables import parse_var_options
 
     variables = parse_var_options(options)
-    version, _ = bundle_version(parameters.get("CodeBundleUri", ""))
+    version, _ = bundle_version(bundle_uri)
     if version and "git_sha" not in variables:
         variables["git_sha"] = version
     shown = _shown(spec_file)

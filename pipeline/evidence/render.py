@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from pipeline.evidence.report import RECORDED, REQUIRED_STEPS, Criterion, Evidence
+from pipeline.evidence.report import RECORDED, Criterion, Evidence
 from pipeline.render import duration, short_execution, utc
 
 PROFILE = "data-science-user"
@@ -149,9 +149,9 @@ def _plan(evidence: Evidence, region: str) -> str:
             "report was given no plan). Compile the definition Terraform reads, plan, save "
             "the plan's text and pass it with `--terraform-plan`:",
             [
-                "smpipe compile spec/titanic-modelbuild.yaml --env dev "
+                f"smpipe compile {_spec_ref(evidence)} "
                 f"--var git_sha={evidence.bundle.version or '$(git rev-parse HEAD)'} "
-                "-o build/titanic-modelbuild-dev.json",
+                f"-o build/{evidence.execution.pipeline_name}.json",
                 "export AWS_PROFILE=<deployer profile> AWS_REGION={region}",
                 "terraform -chdir=infra/terraform init -backend-config=bucket=<state bucket> "
                 "-backend-config=key=smpipe/phase-03/dev.tfstate -backend-config=region={region} "
@@ -182,14 +182,23 @@ def _plan(evidence: Evidence, region: str) -> str:
     return title + "\n".join(lines)
 
 
+def _spec_ref(evidence: Evidence) -> str:
+    """The spec and env the report was compared with (``--spec``), else placeholders."""
+    spec = evidence.spec
+    if spec is None:
+        return "<spec> --env <env>"
+    return spec.spec + (f" --env {spec.env}" if spec.env else "")
+
+
 def _bundle(evidence: Evidence, region: str) -> str:
-    title = "## 2. `CodeBundleUri` and its object\n\n"
+    name = evidence.bundle_parameter
+    title = f"## 2. `{name}` and its object\n\n"
     bundle = evidence.bundle
     if bundle.uri is None:
-        return title + "The execution has no `CodeBundleUri` parameter."
+        return title + f"The execution has no `{name}` parameter."
     proof = bundle.proof
     rows: list[list[object]] = [
-        ["CodeBundleUri", _code(bundle.uri)],
+        [name, _code(bundle.uri)],
         ["Bundle version", _code(bundle.version)],
         ["Commit SHA", _code(bundle.commit) if bundle.commit else "none in the URI"],
     ]
@@ -232,7 +241,7 @@ def _arns(evidence: Evidence, region: str) -> str:
             "these are the local engine's ARNs. On SageMaker, start the Terraform-deployed "
             "pipeline with the same bundle and record its ARNs:",
             [
-                f"smpipe start {name} --backend sagemaker --param CodeBundleUri={evidence.bundle.uri or '<uri>'}",
+                f"smpipe start {name} --backend sagemaker --param {evidence.bundle_parameter}={evidence.bundle.uri or '<uri>'}",
                 f"aws sagemaker describe-pipeline --pipeline-name {name} {{aws}}",
                 f"aws sagemaker list-pipeline-executions --pipeline-name {name} {{aws}}",
             ],
@@ -244,7 +253,8 @@ def _arns(evidence: Evidence, region: str) -> str:
 def _steps(evidence: Evidence, region: str) -> str:
     title = "## 4. Status of each step\n\n"
     rows = []
-    names = list(REQUIRED_STEPS) + [s.name for s in evidence.steps if s.name not in REQUIRED_STEPS]
+    required = evidence.expected.steps
+    names = list(required) + [s.name for s in evidence.steps if s.name not in required]
     for name in names:
         step = evidence.step(name)
         if step is None:
@@ -338,9 +348,12 @@ def _package(evidence: Evidence, region: str) -> str:
         lines += [_table(["Fact", "Value"], rows), ""]
     if not evidence.packages:
         gate = evidence.gate
+        guarded = [n for n in evidence.expected.register_steps if gate and n in gate.if_steps]
         why = (
-            f"the gate `{gate.step}` gave outcome False, so `RegisterModel` did not run"
-            if gate is not None and gate.outcome == "False"
+            f"the gate `{gate.step}` gave outcome False, so "
+            + " and ".join(f"`{name}`" for name in guarded)
+            + " did not run"
+            if gate is not None and gate.outcome == "False" and guarded
             else "no step registered one"
         )
         lines += [f"No model package was registered by this execution: {why}.", ""]
@@ -399,7 +412,7 @@ def _logs(evidence: Evidence, region: str) -> str:
                 + "), one stream per instance named `<job name>/algo-1-<epoch>`; "
                 "`smpipe logs` prints them, `smpipe steps` shows each job's name:",
                 [
-                    f"smpipe logs {_execution_ref(evidence)} DataPreProcessing --backend sagemaker",
+                    f"smpipe logs {_execution_ref(evidence)} {_first_job(evidence)} --backend sagemaker",
                     "aws logs tail /aws/sagemaker/ProcessingJobs --log-stream-name-prefix <job name>/ {aws}",
                     "aws logs tail /aws/sagemaker/TrainingJobs --log-stream-name-prefix <job name>/ {aws}",
                 ],
@@ -407,6 +420,13 @@ def _logs(evidence: Evidence, region: str) -> str:
             )
         )
     return text
+
+
+def _first_job(evidence: Evidence) -> str:
+    """The first step with a job log (the logs command's example), else a placeholder."""
+    jobs = [s.name for s in evidence.steps if s.type in ("Processing", "Training")]
+    known = [name for name in evidence.expected.steps if name in jobs]
+    return (known or jobs or ["STEP"])[0]
 
 
 def _parameters(evidence: Evidence) -> str:

@@ -16,24 +16,13 @@ from typing import Any
 
 from pipeline.backends.interface import Backend, ExecutionSummary, ModelPackage, StepRecord
 from pipeline.definition_steps import iter_steps
+from pipeline.evidence.expected import Expected, expected_from
 from pipeline.evidence.sources import EvidenceSource, ObjectProof, PropertyReport
 from pipeline.evidence.terraform_plan import PlanSummary
 
-# The seed's names: the four contract parameters, the five steps, the gate's JSON path.
-CONTRACT_PARAMETERS = ("CodeBundleUri", "InputTrainUri", "InputValidationUri", "AccuracyThreshold")
-REQUIRED_STEPS = (
-    "DataPreProcessing",
-    "TrainModel",
-    "ModelEvaluation",
-    "QualityGateAccuracy",
-    "RegisterModel",
-)
-GATE_STEP = "QualityGateAccuracy"
-REGISTER_STEP = "RegisterModel"
-GATE_JSON_PATH = "metrics.accuracy"
-THRESHOLD_PARAMETER = "AccuracyThreshold"
-CODE_BUNDLE_PARAMETER = "CodeBundleUri"
+# The workshop's rule for data inputs: the pipeline reads the curated datasets.
 CURATED_SEGMENT = "/curated/"
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 COMMIT_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 COMPARISONS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
@@ -122,6 +111,7 @@ class SpecComparison:
 
 @dataclass
 class Evidence:
+    expected: Expected  # what the spec asks: its parameters, steps, bundle, gate
     backend: str
     execution: ExecutionSummary
     pipeline_arn: str
@@ -150,6 +140,11 @@ class Evidence:
     def step(self, name: str) -> StepRecord | None:
         return next((step for step in self.steps if step.name == name), None)
 
+    @property
+    def bundle_parameter(self) -> str:
+        """The code bundle parameter's name, as the report's headings show it."""
+        return self.expected.bundle_parameter or "code bundle"
+
 
 def collect_evidence(
     source: EvidenceSource,
@@ -161,7 +156,8 @@ def collect_evidence(
     output: str | None = None,
 ) -> Evidence:
     """Every fact the report shows, read once. ``compiled_definition`` (from ``--spec``) is
-    compared with the definition the execution ran."""
+    compared with the definition the execution ran, and its steps, parameters, bundle and
+    gate are what the criteria expect (else the executed definition's)."""
     backend: Backend = source.backend
     execution = backend.describe_execution(execution_arn)
     parameters = dict(sorted(backend.parameters(execution_arn).items()))
@@ -173,18 +169,23 @@ def collect_evidence(
         for step in steps
         if step.metadata.get("ModelPackageArn")
     ]
-    metrics, metrics_source = _metrics(reports, packages)
     if spec is not None and compiled_definition is not None:
         identical = None if definition is None else definition == compiled_definition
         spec = SpecComparison(spec.spec, spec.env, spec.variables, identical, spec.region)
+    expected = expected_from(
+        compiled_definition if compiled_definition is not None else definition, steps, parameters
+    )
+    bundle_uri = parameters.get(expected.bundle_parameter) if expected.bundle_parameter else None
+    metrics, metrics_source = _metrics(reports, packages, _metrics_section(expected))
     evidence = Evidence(
+        expected=expected,
         backend=backend.name,
         execution=execution,
         pipeline_arn=pipeline_arn_of(execution_arn),
         parameters=parameters,
         steps=steps,
-        bundle=_code_bundle(source, parameters.get(CODE_BUNDLE_PARAMETER)),
-        gate=_gate(definition, steps, reports, parameters),
+        bundle=_code_bundle(source, bundle_uri),
+        gate=_gate(definition, expected, steps, reports, parameters),
         packages=packages,
         metrics=metrics,
         metrics_source=metrics_source,
@@ -223,12 +224,18 @@ def _code_bundle(source: EvidenceSource, uri: str | None) -> CodeBundle:
     return CodeBundle(uri, version, commit, source.object_proof(uri))
 
 
+def _metrics_section(expected: Expected) -> str:
+    """The report section the gate reads (``metrics`` of ``metrics.accuracy``)."""
+    return (expected.gate_json_path or "metrics").split(".", 1)[0].split("[", 1)[0]
+
+
 def _metrics(
-    reports: list[PropertyReport], packages: list[ModelPackage]
+    reports: list[PropertyReport], packages: list[ModelPackage], key: str = "metrics"
 ) -> tuple[dict[str, float], str | None]:
-    """The evaluation report's ``metrics`` (the seed's four), else the package's."""
+    """The numbers of the evaluation report's section ``key`` (the seed's four ``metrics``),
+    else the package's."""
     for step, file_path, document in reports:
-        section = document.get("metrics") if isinstance(document, dict) else None
+        section = document.get(key) if isinstance(document, dict) else None
         if isinstance(section, dict):
             numbers = {
                 str(k): float(v)
@@ -267,19 +274,26 @@ def _package_group(
 
 def _gate(
     definition: Mapping[str, Any] | None,
+    expected: Expected,
     steps: list[StepRecord],
     reports: list[PropertyReport],
     parameters: Mapping[str, str],
 ) -> Gate | None:
+    """The expected gate step as the execution ran it (its executed definition, its record)."""
     conditions = [s for s in iter_steps(definition) if s.get("Type") == "Condition"]
-    declared = next((s for s in conditions if s.get("Name") == GATE_STEP), None) or next(
+    wanted = expected.gate_step
+    declared = next((s for s in conditions if s.get("Name") == wanted), None) or next(
         iter(conditions), None
     )
-    record = next((s for s in steps if s.type == "Condition" or s.name == GATE_STEP), None)
+    record = next((s for s in steps if s.name == wanted), None) or next(
+        (s for s in steps if s.type == "Condition"), None
+    )
     if declared is None and record is None:
         return None
     arguments = (declared or {}).get("Arguments") or {}
-    condition: dict[str, Any] = next(iter(arguments.get("Conditions") or []), {})
+    declared_conditions = [c for c in arguments.get("Conditions") or [] if isinstance(c, dict)]
+    index = expected.gate_condition if expected.gate_condition < len(declared_conditions) else 0
+    condition: dict[str, Any] = declared_conditions[index] if declared_conditions else {}
     left = (condition.get("LeftValue") or {}).get("Std:JsonGet") or {}
     property_file = (left.get("PropertyFile") or {}).get("Get")
     json_path = left.get("Path")
@@ -290,7 +304,7 @@ def _gate(
     else:
         right, right_value = str(right_raw), _number(right_raw)
     return Gate(
-        step=str((declared or {}).get("Name") or (record.name if record else GATE_STEP)),
+        step=str((declared or {}).get("Name") or (record.name if record else wanted)),
         comparison=str(condition.get("Type") or "?"),
         json_path=str(json_path) if json_path else None,
         property_file=str(property_file) if property_file else None,
@@ -330,26 +344,33 @@ def _number(value: Any) -> float | None:
 
 
 # ---- the seed's "Evidencia requerida" ----
-REQUIRED_TEXTS = (
-    "`terraform plan` of phase 03 reviewed",
-    "`CodeBundleUri` used (with commit SHA) and proof the object exists",
-    "`PipelineArn` and `PipelineExecutionArn`",
-    "Status of each step (" + ", ".join(REQUIRED_STEPS) + ")",
-    "`ModelPackageArn` registered and `ModelApprovalStatus=PendingManualApproval`",
-    "Where the critical steps' logs are (CloudWatch)",
-)
+def required_texts(expected: Expected) -> tuple[str, ...]:
+    """The six items, named by this spec's bundle parameter, steps and approval status."""
+    bundle = expected.bundle_parameter or "code bundle"
+    approval = expected.approval_status or "PendingManualApproval"
+    return (
+        "`terraform plan` of phase 03 reviewed",
+        f"`{bundle}` used (with commit SHA) and proof the object exists",
+        "`PipelineArn` and `PipelineExecutionArn`",
+        "Status of each step (" + ", ".join(expected.steps) + ")",
+        f"`ModelPackageArn` registered and `ModelApprovalStatus={approval}`",
+        "Where the critical steps' logs are (CloudWatch)",
+    )
 
 
 def required_items(evidence: Evidence) -> list[RequiredItem]:
     """Each required item: recorded, recorded only locally (AWS still needed), or missing."""
     here = RECORDED_LOCALLY if evidence.local else RECORDED
+    expected = evidence.expected
     plan = evidence.plan
     statuses: list[tuple[str, str]] = [
         (RECORDED, plan.headline) if plan else (NEEDS_AWS, "no plan given (--terraform-plan)")
     ]
     proof = evidence.bundle.proof
-    if evidence.bundle.uri is None:
-        statuses.append((MISSING, f"the execution has no {CODE_BUNDLE_PARAMETER} parameter"))
+    if expected.bundle_parameter is None:
+        statuses.append((MISSING, "the definition has no code bundle parameter"))
+    elif evidence.bundle.uri is None:
+        statuses.append((MISSING, f"the execution has no {expected.bundle_parameter} parameter"))
     elif proof is None or proof.exists is None:
         statuses.append((NEEDS_AWS, (proof.note if proof else None) or "not checked"))
     elif not proof.exists:
@@ -359,20 +380,7 @@ def required_items(evidence: Evidence) -> list[RequiredItem]:
         statuses.append((here, f"commit {commit}; {proof.size} bytes"))
     statuses.append((here, f"execution {evidence.execution.status}"))
     statuses.append(_steps_summary(evidence, here))
-    pending = [p for p in evidence.packages if p.approval_status == "PendingManualApproval"]
-    if pending:
-        statuses.append((here, f"version {pending[0].version}, {pending[0].approval_status}"))
-    elif evidence.packages:
-        first = evidence.packages[0]
-        statuses.append((here, f"version {first.version}, now {first.approval_status}"))
-    else:
-        gate = evidence.gate
-        why = (
-            "the gate was not met (outcome False)"
-            if gate and gate.outcome == "False"
-            else "RegisterModel did not register a package"
-        )
-        statuses.append((MISSING, f"no model package: {why}"))
+    statuses.append(_package_status(evidence, here))
     logged = [name for name, where in evidence.logs.items() if where]
     statuses.append(
         (here, f"{len(logged)} steps with logs") if logged else (MISSING, "no step log recorded")
@@ -380,20 +388,45 @@ def required_items(evidence: Evidence) -> list[RequiredItem]:
     return [
         RequiredItem(number, text, status, detail)
         for number, (text, (status, detail)) in enumerate(
-            zip(REQUIRED_TEXTS, statuses, strict=True), start=1
+            zip(required_texts(expected), statuses, strict=True), start=1
         )
     ]
 
 
+def _package_status(evidence: Evidence, here: str) -> tuple[str, str]:
+    """A package in the status the spec's register step asks for, else why there is none."""
+    expected = evidence.expected
+    if not expected.register_steps:
+        return MISSING, "the definition has no RegisterModel step"
+    wanted = [p for p in evidence.packages if p.approval_status == expected.approval_status]
+    if wanted:
+        return here, f"version {wanted[0].version}, {wanted[0].approval_status}"
+    if evidence.packages:
+        first = evidence.packages[0]
+        return here, f"version {first.version}, now {first.approval_status}"
+    gate = evidence.gate
+    if gate and gate.outcome == "False" and set(expected.register_steps) & set(gate.if_steps):
+        return MISSING, "no model package: the gate was not met (outcome False)"
+    return (
+        MISSING,
+        f"no model package: {_names(expected.register_steps)} did not register a package",
+    )
+
+
 def _steps_summary(evidence: Evidence, here: str) -> tuple[str, str]:
     """``5 of 5 ran: Succeeded`` / ``4 of 5 ran: Succeeded; not run: RegisterModel``."""
-    ran = [step for name in REQUIRED_STEPS if (step := evidence.step(name)) is not None]
+    names = evidence.expected.steps
+    ran = [step for name in names if (step := evidence.step(name)) is not None]
     if not ran:
         return MISSING, "no step ran"
     statuses = sorted({step.status for step in ran})
-    text = f"{len(ran)} of {len(REQUIRED_STEPS)} ran: {', '.join(statuses)}"
-    not_run = [name for name in REQUIRED_STEPS if evidence.step(name) is None]
+    text = f"{len(ran)} of {len(names)} ran: {', '.join(statuses)}"
+    not_run = [name for name in names if evidence.step(name) is None]
     return here, text + (f"; not run: {', '.join(not_run)}" if not_run else "")
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return ", ".join(names) or "no step"
 
 
 # ---- the seed's "Criterio de cierre" ----
@@ -407,29 +440,36 @@ def closing_criteria(evidence: Evidence, definition: Mapping[str, Any] | None) -
     ]
 
 
+def _count(number: int) -> str:
+    return NUMBER_WORDS[number] if number < len(NUMBER_WORDS) else str(number)
+
+
 def _contract(evidence: Evidence, definition: Mapping[str, Any] | None) -> Criterion:
-    text = "Parameter contract applied (" + ", ".join(CONTRACT_PARAMETERS) + ")"
-    missing = [name for name in CONTRACT_PARAMETERS if name not in evidence.parameters]
+    contract = evidence.expected.parameters
+    text = "Parameter contract applied (" + ", ".join(contract) + ")"
+    missing = [name for name in contract if name not in evidence.parameters]
     if definition is not None:
         declared = {str(p.get("Name")) for p in definition.get("Parameters") or []}
-        missing += [n for n in CONTRACT_PARAMETERS if n not in declared and n not in missing]
+        missing += [n for n in contract if n not in declared and n not in missing]
     if missing:
         return Criterion(1, text, False, "missing: " + ", ".join(missing))
+    every = "both" if len(contract) == 2 else f"all {_count(len(contract))}"
     return Criterion(
         1,
         text,
         True,
-        "the execution ran with all four (see Parameters); the definition declares them"
+        f"the execution ran with {every} (see Parameters); the definition declares them"
         if definition is not None
-        else "the execution ran with all four (see Parameters)",
+        else f"the execution ran with {every} (see Parameters)",
     )
 
 
 def _end_to_end(evidence: Evidence) -> Criterion:
     text = "Pipeline runs end to end from `curated/*`"
-    inputs = [evidence.parameters.get(n, "") for n in ("InputTrainUri", "InputValidationUri")]
+    expected = evidence.expected
+    inputs = [evidence.parameters.get(n, "") for n in expected.input_parameters]
     not_curated = [uri or "(missing)" for uri in inputs if CURATED_SEGMENT not in uri]
-    job_steps = [n for n in REQUIRED_STEPS if n != REGISTER_STEP]
+    job_steps = expected.unconditional_steps
     not_succeeded = [
         f"{name} {step.status if step else 'did not run'}"
         for name in job_steps
@@ -448,19 +488,22 @@ def _end_to_end(evidence: Evidence) -> Criterion:
         2,
         text,
         True,
-        f"execution Succeeded; {', '.join(job_steps)} Succeeded; inputs "
-        + " and ".join(f"`{uri}`" for uri in inputs),
+        f"execution Succeeded; {_names(job_steps)} Succeeded; inputs "
+        + (" and ".join(f"`{uri}`" for uri in inputs) or "none from parameters"),
     )
 
 
 def _gate_path(evidence: Evidence) -> Criterion:
-    text = f"Quality gate evaluated on `{GATE_JSON_PATH}`"
+    expected = evidence.expected
+    text = f"Quality gate evaluated on `{expected.gate_json_path}`"
     gate = evidence.gate
+    if expected.gate_step is None:
+        return Criterion(3, "Quality gate evaluated", False, "the definition has no condition step")
     if gate is None:
         return Criterion(3, text, False, "the execution has no condition step")
     if not evidence.definition_read:
         return Criterion(3, text, None, "the executed definition could not be read")
-    if gate.json_path != GATE_JSON_PATH:
+    if gate.json_path != expected.gate_json_path:
         return Criterion(3, text, False, f"{gate.step} reads `{gate.json_path}`")
     if gate.outcome is None:
         step = evidence.step(gate.step)
@@ -479,10 +522,12 @@ def _gate_path(evidence: Evidence) -> Criterion:
 
 
 def _register_only_if_met(evidence: Evidence) -> Criterion:
-    text = f"`{REGISTER_STEP}` runs only if the threshold is met"
+    guarded = evidence.expected.guarded_steps
+    shown = " and ".join(f"`{name}`" for name in guarded) or "The guarded steps"
+    text = f"{shown} {'runs' if len(guarded) == 1 else 'run'} only if the threshold is met"
     gate = evidence.gate
-    register = evidence.step(REGISTER_STEP)
-    ran = register is not None
+    records = [(name, evidence.step(name)) for name in guarded]
+    ran = [(name, step) for name, step in records if step is not None]
     if gate is None or gate.outcome is None:
         return Criterion(4, text, None if not ran else False, "the gate has no outcome")
     outcome = gate.outcome == "True"
@@ -491,17 +536,20 @@ def _register_only_if_met(evidence: Evidence) -> Criterion:
         return Criterion(
             4, text, False, f"the gate gave {gate.outcome} but the values say {expected}"
         )
-    if outcome and not ran:
-        return Criterion(4, text, False, "threshold met but RegisterModel did not run")
+    if outcome and len(ran) < len(guarded):
+        missed = [name for name, step in records if step is None]
+        return Criterion(4, text, False, f"threshold met but {_names(tuple(missed))} did not run")
     if not outcome and ran:
-        return Criterion(4, text, False, "threshold not met but RegisterModel ran")
+        names = tuple(name for name, _ in ran)
+        return Criterion(4, text, False, f"threshold not met but {_names(names)} ran")
     if outcome:
-        assert register is not None
-        return Criterion(
-            4, text, True, f"threshold met (outcome True) and RegisterModel {register.status}"
-        )
+        done = ", ".join(f"{name} {step.status}" for name, step in ran)
+        return Criterion(4, text, True, f"threshold met (outcome True) and {done or 'no step'}")
     return Criterion(
-        4, text, True, "threshold not met (outcome False) and RegisterModel did not run"
+        4,
+        text,
+        True,
+        f"threshold not met (outcome False) and {_names(guarded)} did not run",
     )
 
 

@@ -36,7 +36,6 @@ from pipeline.sagemaker.s3 import head_object
 from pipeline.sagemaker.sdk import sdk_resources
 from pipeline.sagemaker.session import AwsSettings, SmpipeBotoSession
 
-CODE_BUNDLE_PARAMETER = "CodeBundleUri"
 MAX_LISTED = 50  # executions a listing shows (each one is described)
 RECENT_PIPELINES = 10  # pipelines searched when no pipeline is named
 
@@ -51,13 +50,11 @@ class SageMakerBackend:
         settings: AwsSettings | None = None,
         *,
         session: SmpipeBotoSession | None = None,
-        code_bundle_parameter: str = CODE_BUNDLE_PARAMETER,
         pacer: PollPacer | None = None,
     ) -> None:
         self.aws = AwsConnection(settings, session)
         self.settings = self.aws.settings
         self.registry = ModelRegistry(self.aws)
-        self.code_bundle_parameter = code_bundle_parameter
         self.pacer = pacer or PollPacer()
         self._definitions: dict[str, str] = {}  # execution ARN -> the definition it ran
         self._finished: set[str] = set()  # executions seen in a terminal status
@@ -130,18 +127,20 @@ class SageMakerBackend:
                 "create it first with `smpipe upsert SPEC --env NAME --backend sagemaker`",
                 code="ResourceNotFound",
             )
-        declared = records.declared_parameters(str(pipeline.pipeline_definition or ""))
+        definition = str(pipeline.pipeline_definition or "")
+        declared = records.declared_parameters(definition)
         unknown = sorted(set(parameters) - set(declared))
         if unknown and declared:
             raise UsageError(
                 f"pipeline {pipeline_name!r} has no parameter {', '.join(unknown)}; "
                 f"it declares {', '.join(sorted(declared))}"
             )
-        bundle = parameters.get(
-            self.code_bundle_parameter, declared.get(self.code_bundle_parameter)
-        )
-        if isinstance(bundle, str) and bundle.startswith("s3://"):
-            self.check_code_bundle(bundle)
+        # The bundle parameter is the one the definition's code inputs read (the spec's
+        # pipeline.code_bundle), whatever its name.
+        for name in records.code_bundle_parameters(definition):
+            bundle = parameters.get(name, declared.get(name))
+            if isinstance(bundle, str) and bundle.startswith("s3://"):
+                self.check_code_bundle(bundle, name)
         request: dict[str, Any] = {
             "PipelineName": pipeline_name,
             "ClientRequestToken": str(uuid.uuid4()),
@@ -161,7 +160,7 @@ class SageMakerBackend:
             response = sagemaker.start_pipeline_execution(**request)
         return str(response["PipelineExecutionArn"])
 
-    def check_code_bundle(self, uri: str) -> None:
+    def check_code_bundle(self, uri: str, parameter: str | None = None) -> None:
         """Refuse to start when the code bundle is not at ``uri`` (the seed's NoSuchKey)."""
         # boto3: the SDK has no S3 HEAD call (see pipeline.sagemaker.s3). Resource: the
         # bundle object (s3:GetObject, s3:ListBucket).
@@ -172,7 +171,7 @@ class SageMakerBackend:
             raise AwsError(
                 f"code bundle {uri} does not exist (NoSuchKey): upload it with `smpipe bundle "
                 f"--upload {uri.rsplit('/', 1)[0]}/` from the commit it names, or start with the "
-                f"exact URI of an uploaded bundle (--param {self.code_bundle_parameter}=s3://...)",
+                f"exact URI of an uploaded bundle (--param {parameter or '<bundle parameter>'}=s3://...)",
                 code="NoSuchKey",
             )
 

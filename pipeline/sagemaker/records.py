@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline.backends.interface import ExecutionSummary, ModelPackage, ParameterValue, StepRecord
+from pipeline.definition_steps import code_bundle_parameters as bundle_parameters_of
 from pipeline.definition_steps import iter_steps
 
 # Metadata key of ListPipelineExecutionSteps -> the step type a definition would name.
@@ -84,6 +85,11 @@ def property_files(definition: str) -> dict[str, list[tuple[str, str]]]:
                 entry = (str(item["OutputName"]), str(item["FilePath"]))
                 found.setdefault(str(step.get("Name")), []).append(entry)
     return found
+
+
+def code_bundle_parameters(definition: str) -> list[str]:
+    """The parameters a definition's processing steps take their code bundle from."""
+    return bundle_parameters_of(_parse(definition))
 
 
 def _parse(definition: str) -> Any:

@@ -19,19 +19,39 @@ def boto_client(service: str, endpoint: str) -> Any:
     return session.client(service, endpoint_url=endpoint)
 
 
-def write_definition(folder: Path, bucket: str, name: str = "definition.json") -> Path:
-    """A small pipeline definition in the compiler's format (sorted keys, 2-space indent)."""
+def write_definition(
+    folder: Path, bucket: str, name: str = "definition.json", bundle: str = "CodeBundleUri"
+) -> Path:
+    """A small pipeline definition in the compiler's format (sorted keys, 2-space indent):
+    one processing step whose code input reads the bundle parameter ``bundle``."""
+    code_input = {
+        "InputName": "code",
+        "S3Input": {
+            "LocalPath": "/opt/ml/processing/input/code",
+            "S3CompressionType": "None",
+            "S3DataDistributionType": "FullyReplicated",
+            "S3DataType": "S3Prefix",
+            "S3InputMode": "File",
+            "S3Uri": {"Get": f"Parameters.{bundle}"},
+        },
+    }
     document = {
         "Metadata": {},
         "Parameters": [
             {
                 "DefaultValue": f"s3://{bucket}/pipeline/code/abc123/pipeline_code.tar.gz",
-                "Name": "CodeBundleUri",
+                "Name": bundle,
                 "Type": "String",
             },
             {"DefaultValue": 0.78, "Name": "AccuracyThreshold", "Type": "Float"},
         ],
-        "Steps": [],
+        "Steps": [
+            {
+                "Arguments": {"ProcessingInputs": [code_input]},
+                "Name": "Prepare",
+                "Type": "Processing",
+            }
+        ],
         "Version": "2020-12-01",
     }
     path = folder / name

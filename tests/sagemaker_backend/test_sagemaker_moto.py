@@ -61,6 +61,24 @@ def test_start_is_refused_while_the_code_bundle_is_missing(
     assert backend.list_executions(name) == []
 
 
+@pytest.mark.parametrize("bundle", ["CodeBundleUri", "StepCode"])
+def test_start_checks_the_bundle_parameter_the_definition_names(
+    aws_env: dict[str, str], tmp_path: Path, bucket: str, unique: str, bundle: str
+) -> None:
+    """The spec's pipeline.code_bundle, whatever its name, is the one checked."""
+    backend = SageMakerBackend()
+    name = f"bundle-{unique}"
+    definition = write_definition(tmp_path, bucket, bundle=bundle).read_text()
+    backend.upsert(name, definition, ROLE_ARN, None)
+    missing = f"s3://{bucket}/pipeline/code/nothere/pipeline_code.tar.gz"
+    with pytest.raises(AwsError) as refused:
+        backend.start(name, {bundle: missing})
+    assert refused.value.code == "NoSuchKey"
+    assert f"{missing} does not exist" in str(refused.value)
+    assert f"--param {bundle}=s3://" in str(refused.value)
+    assert backend.list_executions(name) == []
+
+
 def test_start_describe_list_and_parameters(
     aws_env: dict[str, str], tmp_path: Path, bucket: str, unique: str
 ) -> None:
