@@ -56,6 +56,35 @@ def test_same_tree_gives_the_same_bytes(repo: Path) -> None:
     assert names == ("evaluate.py", "lib/util.py", "preprocess.py")
 
 
+def write_tree(root: Path, umask: int) -> Path:
+    """The same three files, written under ``umask``."""
+    previous = os.umask(umask)
+    try:
+        (root / "lib").mkdir(parents=True)
+        (root / "preprocess.py").write_text("print('pre')\n")
+        (root / "lib" / "util.py").write_text("X = 1\n")
+        (root / "run.sh").write_text("#!/bin/sh\n")
+        (root / "run.sh").chmod(0o777 & ~umask)
+    finally:
+        os.umask(previous)
+    return root
+
+
+def test_bytes_do_not_depend_on_file_modes_or_the_umask(tmp_path: Path) -> None:
+    loose = write_tree(tmp_path / "loose", 0o000)  # files 0666, run.sh 0777
+    strict = write_tree(tmp_path / "strict", 0o077)  # files 0600, run.sh 0700
+    assert (loose / "preprocess.py").stat().st_mode & 0o777 == 0o666
+    assert (strict / "preprocess.py").stat().st_mode & 0o777 == 0o600
+    data, names = bundle_bytes(loose)
+    assert bundle_bytes(strict) == (data, names)
+    (strict / "lib" / "util.py").chmod(0o640)
+    (strict / "run.sh").chmod(0o500)  # executable by its owner only: still 0755
+    assert bundle_bytes(strict)[0] == data
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        modes = {m.name: m.mode for m in tar.getmembers()}
+    assert modes == {"lib/util.py": 0o644, "preprocess.py": 0o644, "run.sh": 0o755}
+
+
 def test_entries_are_normalised(repo: Path) -> None:
     data, _ = bundle_bytes(repo / "pipeline" / "code")
     assert data[4:8] == b"\0\0\0\0"  # gzip header time

@@ -4,6 +4,7 @@ positioned diagnostics, never an exception."""
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compiler.compile import SpecProblems, check_document, compile_spec_file
+from compiler.definition_check import check_definition
 from compiler.loader import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,16 +39,26 @@ documents = st.recursive(
 )
 
 
+ENV_TEXT = (ROOT / "spec" / "env" / "dev.yaml").read_text()
+
+
+def assert_inside(diagnostics: Any, files: dict[str, str]) -> None:
+    """Each diagnostic names one of ``files`` and a line and column inside its text (a
+    column one past the line's end, or the line after the last, marks the end of input)."""
+    for diagnostic in diagnostics:
+        assert diagnostic.rule and diagnostic.message
+        name = next((n for n in files if diagnostic.file.endswith(n)), None)
+        assert name is not None, f"{diagnostic.file} is not one of {sorted(files)}"
+        lines = files[name].split("\n")
+        assert 1 <= diagnostic.line <= len(lines), diagnostic
+        assert 1 <= diagnostic.col <= len(lines[diagnostic.line - 1]) + 1, diagnostic
+
+
 def assert_positioned(text: str, env: str | None) -> None:
     document = load_text(text, "fuzz.yaml")
     result = check_document(document, TITANIC, env, None, env is not None)
-    for diagnostic in result.diagnostics:
-        assert diagnostic.file in ("fuzz.yaml", "spec/env/dev.yaml") or diagnostic.file.endswith(
-            "dev.yaml"
-        )
-        assert diagnostic.line >= 1 and diagnostic.col >= 1
-        assert diagnostic.rule and diagnostic.message
-    if not result.diagnostics:
+    assert_inside(result.diagnostics, {"fuzz.yaml": text, "dev.yaml": ENV_TEXT})
+    if not result.errors:
         assert result.spec is not None
 
 
@@ -110,5 +122,10 @@ def test_mutated_titanic_specs_compile_or_explain(
         result = compile_spec_file(spec, env="dev")
     except SpecProblems as problems:
         assert problems.result.diagnostics
+        assert_inside(
+            problems.result.diagnostics, {"spec.yaml": spec.read_text(), "dev.yaml": ENV_TEXT}
+        )
     else:
-        assert result.text.endswith("\n")
+        definition = json.loads(result.text)  # parses
+        assert check_definition(definition, result.text) == []  # passes the schema
+        assert compile_spec_file(spec, env="dev").text == result.text  # same bytes again

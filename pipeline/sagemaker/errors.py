@@ -67,6 +67,12 @@ def client_error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code") or "")
 
 
+def http_status(error: ClientError) -> int | None:
+    """The HTTP status of AWS's answer (HeadObject's error has no code but this)."""
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return status if isinstance(status, int) else None
+
+
 def is_missing_pipeline(error: ClientError) -> bool:
     """DescribePipeline of an unknown name: ResourceNotFound on AWS, ValidationException
     "Could not find pipeline" from moto."""
@@ -87,8 +93,16 @@ def one_line(text: str) -> str:
 def explain_client_error(
     error: ClientError, action: str, resource: str | None, settings: AwsSettings | None
 ) -> str:
-    """The one-line message for an error AWS returned."""
+    """The one-line message for an error AWS returned: by its code, and for a code not known
+    here by its HTTP status (403 access denied, 5xx the service failed; a 404's own code,
+    e.g. NoSuchBucket, says more than "not found")."""
     code = client_error_code(error)
+    status = http_status(error)
+    known = ACCESS_DENIED | THROTTLED | EXPIRED | BAD_CREDENTIALS | NOT_FOUND | SERVER_FAILURES
+    if code not in known and code != "ValidationException" and status is not None:
+        code = "AccessDenied" if status == 403 else code
+        if status >= 500 and not code.startswith("5"):
+            code = f"{status} {code}".strip()
     detail = one_line(str(error.response.get("Error", {}).get("Message") or ""))
     target = f" {resource}" if resource else ""
     who = f" ({settings.describe()})" if settings else ""
@@ -123,7 +137,7 @@ def explain_client_error(
             f"cannot {action}: {resource or 'the resource'} does not exist{region} ({code}); "
             f"check the name or ARN, the region and the profile{who}"
         )
-    if code in SERVER_FAILURES or code.startswith("5"):
+    if code in SERVER_FAILURES or code[:1] == "5":
         return (
             f"cannot {action}{target}: the service failed ({code}) even after retries; try "
             "again later (an emulator such as moto answers 500 for calls it does not implement)"

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from compiler.errors import SmpipeError
 from pipeline.sagemaker.backend import SageMakerBackend
-from pipeline.sagemaker.errors import explain_client_error
+from pipeline.sagemaker.errors import AwsError, aws_errors, explain_client_error
 from pipeline.sagemaker.session import AwsSettings
 
 SETTINGS = AwsSettings("data-science-user", "eu-west-1")
@@ -112,3 +112,44 @@ def test_an_html_error_page_becomes_one_short_line() -> None:
     assert "\n" not in message and "<" not in message
     assert message.startswith("cannot start pipeline p: Teapot: Bad Bad xxx")
     assert message.endswith("...") and len(message) < 400
+
+
+def http_error(code: str, status: int, operation: str = "HeadObject") -> ClientError:
+    """An error as botocore builds it: HeadObject's has no message, its code the status."""
+    return ClientError(
+        {"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation
+    )
+
+
+ACCESS = "cannot check the code bundle s3://b/k: access denied (AccessDenied)"
+FAILED = "cannot check the code bundle s3://b/k: the service failed"
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "expected"),
+    [
+        ("403", 403, ACCESS),  # S3 HeadObject: no body, the status as the code
+        ("Forbidden", 403, ACCESS),
+        ("AccessDenied", 403, ACCESS),
+        ("SomethingNew", 403, ACCESS),  # an unknown code: the status decides
+        ("ExpiredToken", 403, "cannot check the code bundle s3://b/k: the credentials"),
+        ("SignatureDoesNotMatch", 403, "cannot check the code bundle s3://b/k: AWS does not"),
+        ("404", 404, "cannot check the code bundle: s3://b/k does not exist in region eu-west-1"),
+        ("NoSuchKey", 404, "cannot check the code bundle: s3://b/k does not exist"),
+        ("SlowDown", 503, "cannot check the code bundle s3://b/k: AWS is throttling"),
+        ("500", 500, f"{FAILED} (500) even after retries"),
+        ("502", 502, f"{FAILED} (502) even after retries"),
+        ("503", 503, f"{FAILED} (503) even after retries"),
+        ("ServiceUnavailable", 503, f"{FAILED} (ServiceUnavailable) even after retries"),
+        ("InternalError", 500, f"{FAILED} (InternalError) even after retries"),
+        ("Weird", 504, f"{FAILED} (504 Weird) even after retries"),
+        ("Weird", 400, "cannot check the code bundle s3://b/k: Weird"),
+    ],
+)
+def test_errors_by_http_status(code: str, status: int, expected: str) -> None:
+    error = http_error(code, status)
+    message = explain_client_error(error, "check the code bundle", "s3://b/k", SETTINGS)
+    assert message.startswith(expected), message
+    with pytest.raises(AwsError) as raised, aws_errors("check the code bundle", "s3://b/k"):
+        raise error
+    assert raised.value.code == code
