@@ -170,6 +170,32 @@ print("wrote the report with score", args.score)
 """
 
 
+def score_gate(
+    threshold: Any, if_steps: list[dict[str, Any]], else_steps: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Condition "Gate": Score's report metrics.score >= ``threshold``."""
+    return {
+        "Name": "Gate",
+        "Type": "Condition",
+        "Arguments": {
+            "Conditions": [
+                {
+                    "Type": "GreaterThanOrEqualTo",
+                    "LeftValue": {
+                        "Std:JsonGet": {
+                            "PropertyFile": {"Get": "Steps.Score.PropertyFiles.Report"},
+                            "Path": "metrics.score",
+                        }
+                    },
+                    "RightValue": threshold,
+                }
+            ],
+            "IfSteps": if_steps,
+            "ElseSteps": else_steps,
+        },
+    }
+
+
 def score_pipeline(*, score_param: str = "0.9", sleep: float = 0.0) -> str:
     """Score (processing) -> Gate (>= Threshold) -> Register | else Fail."""
     score = processing_step(
@@ -218,26 +244,7 @@ def score_pipeline(*, score_param: str = "0.9", sleep: float = 0.0) -> str:
             }
         },
     }
-    gate = {
-        "Name": "Gate",
-        "Type": "Condition",
-        "Arguments": {
-            "Conditions": [
-                {
-                    "Type": "GreaterThanOrEqualTo",
-                    "LeftValue": {
-                        "Std:JsonGet": {
-                            "PropertyFile": {"Get": "Steps.Score.PropertyFiles.Report"},
-                            "Path": "metrics.score",
-                        }
-                    },
-                    "RightValue": {"Get": "Parameters.Threshold"},
-                }
-            ],
-            "IfSteps": [register],
-            "ElseSteps": [fail],
-        },
-    }
+    gate = score_gate({"Get": "Parameters.Threshold"}, [register], [fail])
     parameters = [
         {"Name": "CodeBundleUri", "Type": "String", "DefaultValue": f"{BUCKET}/code/bundle.tar.gz"},
         {"Name": "InputUri", "Type": "String", "DefaultValue": f"{BUCKET}/data/input.csv"},

@@ -14,6 +14,7 @@ from local_support import (
     definition,
     make_bundle,
     processing_step,
+    score_gate,
     seed_all,
 )
 
@@ -68,26 +69,7 @@ def branch_pipeline() -> str:
         arguments=["--score", "0.7"],
         cache=False,
     )
-    gate = {
-        "Name": "Gate",
-        "Type": "Condition",
-        "Arguments": {
-            "Conditions": [
-                {
-                    "Type": "GreaterThanOrEqualTo",
-                    "LeftValue": {
-                        "Std:JsonGet": {
-                            "PropertyFile": {"Get": "Steps.Score.PropertyFiles.Report"},
-                            "Path": "metrics.score",
-                        }
-                    },
-                    "RightValue": 0.5,
-                }
-            ],
-            "IfSteps": [check],
-            "ElseSteps": [],
-        },
-    }
+    gate = score_gate(0.5, [check], [])
     parameters = [
         {"Name": "CodeBundleUri", "Type": "String", "DefaultValue": f"{BUCKET}/code/bundle.tar.gz"},
         {"Name": "InputUri", "Type": "String", "DefaultValue": f"{BUCKET}/data/input.csv"},
