@@ -5,11 +5,16 @@ a condition's branch steps become top-level spec steps right after it."""
 
 from __future__ import annotations
 
+import typing
 from types import ModuleType
 from typing import Any
 
+from pydantic import BaseModel
+
 from compiler.importer import condition, fail, jobs, processing, register, training
 from compiler.importer.context import ImportContext, StepPlace, describe
+from compiler.importer.retry import retry_policies
+from compiler.model import Step
 
 KINDS: dict[str, ModuleType] = {
     module.TYPE: module for module in (processing, training, condition, register, fail)
@@ -97,6 +102,8 @@ def _import(ctx: ImportContext, step: dict[str, Any], path: str) -> list[dict[st
                     f"depends on step {describe(name)}, which the definition does not have",
                 )
         entry["depends_on"] = [n for n in names if isinstance(n, str)]
+    if "RetryPolicies" in step and "retry" in spec_fields(module.KIND):
+        entry["retry"] = retry_policies(ctx, step["RetryPolicies"], f"{path}.RetryPolicies")
     if module.JOB:
         cache = jobs.cache(ctx, step, path)
         if cache is not None:
@@ -108,3 +115,18 @@ def _import(ctx: ImportContext, step: dict[str, Any], path: str) -> list[dict[st
                 if isinstance(item, dict) and item.get("Type") in KINDS:
                     found.extend(_import(ctx, item, f"{path}.Arguments.{key}[{index}]"))
     return found
+
+
+def step_models() -> dict[str, type[BaseModel]]:
+    """The spec's step models by their ``type``."""
+    found: dict[str, type[BaseModel]] = {}
+    for model in typing.get_args(typing.get_args(Step)[0]):
+        for kind in typing.get_args(model.model_fields["type"].annotation):
+            found[kind] = model
+    return found
+
+
+def spec_fields(kind: str) -> set[str]:
+    """The fields the spec has for a kind (what one compiler version can express)."""
+    model = step_models().get(kind)
+    return set(model.model_fields) if model is not None else set()
