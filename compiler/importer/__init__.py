@@ -26,6 +26,7 @@ from compiler.importer.context import DefinitionError, ImportContext, Note, Scri
 from compiler.importer.defaults import factor_defaults
 from compiler.importer.render import render_spec
 from compiler.importer.source import Source
+from compiler.model import PipelineSection
 from compiler.typed_values import ParameterType
 
 __all__ = ["DefinitionError", "ImportResult", "Source", "import_definition"]
@@ -83,6 +84,12 @@ def import_definition(
     if source.description:
         pipeline["description"] = source.description
     pipeline.update({"role": role, "artifacts": artifacts, "code_bundle": bundle})
+    # Settings beside the definition, where this spec version has them.
+    section_fields = PipelineSection.model_fields
+    if source.max_parallel_steps is not None and "max_parallel_steps" in section_fields:
+        pipeline["max_parallel_steps"] = source.max_parallel_steps
+    if source.tags and "tags" in section_fields:
+        pipeline["tags"] = dict(source.tags)
     sections: dict[str, Any] = {"version": 1, "pipeline": pipeline}
     if parameters:
         sections["parameters"] = parameters

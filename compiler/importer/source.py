@@ -21,6 +21,10 @@ class Source:
     role_arn: str | None = None
     description: str | None = None
     region: str | None = None
+    # Beside the definition: DescribePipeline's ParallelismConfiguration, and the tags
+    # (ListTags; a response may carry them as "Tags").
+    max_parallel_steps: int | None = None
+    tags: dict[str, str] | None = None
 
 
 def parse_source(label: str, data: bytes) -> Source:
@@ -68,6 +72,9 @@ def _describe_response(label: str, response: dict[str, Any]) -> Source:
     if isinstance(arn, str):
         match = re.match(r"arn:aws[a-z-]*:sagemaker:([a-z0-9-]+):", arn)
         region = match.group(1) if match else None
+    parallelism = response.get("ParallelismConfiguration")
+    steps = parallelism.get("MaxParallelExecutionSteps") if isinstance(parallelism, dict) else None
+    tags = response.get("Tags")
     return Source(
         inner_label,
         definition,
@@ -75,6 +82,16 @@ def _describe_response(label: str, response: dict[str, Any]) -> Source:
         _text(response.get("RoleArn")),
         _text(response.get("PipelineDescription")),
         region,
+        steps if isinstance(steps, int) and not isinstance(steps, bool) else None,
+        {
+            t["Key"]: t["Value"]
+            for t in tags
+            if isinstance(t, dict)
+            and isinstance(t.get("Key"), str)
+            and isinstance(t.get("Value"), str)
+        }
+        if isinstance(tags, list)
+        else None,
     )
 
 

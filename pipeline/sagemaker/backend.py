@@ -100,7 +100,16 @@ class SageMakerBackend:
                 f"no pipeline {pipeline_name!r} in {self.settings.describe()}; "
                 "see `aws sagemaker list-pipelines`"
             )
-        return self.aws.api(found)
+        response = self.aws.api(found)
+        resources = sdk_resources()
+        with self.aws.errors("list tags of pipeline", pipeline_name):
+            response["Tags"] = [
+                {"Key": tag.key, "Value": tag.value}
+                for tag in resources.Tag.get_all(
+                    resource_arn=response["PipelineArn"], **self.aws.where()
+                )
+            ]
+        return response
 
     def _find_pipeline(self, pipeline_name: str) -> Any | None:
         """The SDK's Pipeline resource, or None when there is none of that name."""
