@@ -77,7 +77,9 @@ def import_definition(
     for step in spec_steps:
         if isinstance(step.get("image"), str):  # else a parameter holding the URI
             step["image"] = renamed[step["image"]]
-    job_kinds = {module.KIND for module in steps.KINDS.values() if module.JOB}
+    job_kinds = {
+        module.KIND for modules in steps.KINDS.values() for module in modules if module.JOB
+    }
     defaults = factor_defaults(spec_steps, job_kinds)
 
     pipeline: dict[str, Any] = {"name": name}

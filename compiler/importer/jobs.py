@@ -64,10 +64,13 @@ def role(ctx: ImportContext, value: Any, path: str) -> None:
         ctx.unsupported(path, f"the spec takes one literal role ARN, not {describe(value)}")
 
 
-def output_location(ctx: ImportContext, value: Any, step: str, output: str, path: str) -> None:
+def output_location(
+    ctx: ImportContext, value: Any, step: str, output: str, path: str, *, scoped: bool = True
+) -> None:
     """The compiler writes every output to <artifacts>/<pipeline>/<execution id>/<step>/
-    <output>; anything else is a place the spec cannot reproduce."""
-    found = execution_scoped(value, step, output)
+    <output> (a tuning step's to <artifacts>/<pipeline>/<step>/model: ``scoped=False``);
+    anything else is a place the spec cannot reproduce."""
+    found = execution_scoped(value, step, output, scoped=scoped)
     if found is not None:
         ctx.artifacts[found] += 1
         return

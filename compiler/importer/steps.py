@@ -5,20 +5,51 @@ a condition's branch steps become top-level spec steps right after it."""
 
 from __future__ import annotations
 
-import typing
 from types import ModuleType
 from typing import Any
 
-from pydantic import BaseModel
-
-from compiler.importer import condition, fail, jobs, processing, register, training
+from compiler.importer import (
+    condition,
+    fail,
+    jobs,
+    model,
+    processing,
+    register,
+    training,
+    transform,
+    tuning,
+)
 from compiler.importer.context import ImportContext, StepPlace, describe
+from compiler.importer.fields import spec_fields, step_models
 from compiler.importer.retry import retry_policies
-from compiler.model import Step
 
-KINDS: dict[str, ModuleType] = {
-    module.TYPE: module for module in (processing, training, condition, register, fail)
-}
+# Every import module, one per spec kind; a Type several kinds share (a Spark step is a
+# Processing step) goes to the first module whose ``claims(step)`` says yes.
+MODULES: tuple[ModuleType, ...] = (
+    processing, training, tuning, model, transform, condition, register, fail,
+)  # fmt: skip
+
+
+def _kinds() -> dict[str, list[ModuleType]]:
+    """Definition Type -> the modules of the kinds this compiler's spec has."""
+    found: dict[str, list[ModuleType]] = {}
+    for module in MODULES:
+        if module.KIND in step_models():
+            found.setdefault(module.TYPE, []).insert(0 if hasattr(module, "claims") else 99, module)
+    return found
+
+
+KINDS = _kinds()
+
+
+def module_for(step: dict[str, Any]) -> ModuleType | None:
+    kind = step.get("Type")
+    for module in KINDS.get(kind, []) if isinstance(kind, str) else []:
+        if not hasattr(module, "claims") or module.claims(step):
+            return module
+    return None
+
+
 # Every Type SageMaker Pipelines knows (the SDK's StepTypeEnum), to tell "not yet
 # importable" from "not a step type at all".
 SAGEMAKER_STEP_TYPES = (
@@ -50,7 +81,7 @@ def survey(ctx: ImportContext, steps: Any, path: str) -> None:
             )
             continue
         ctx.steps[name] = StepPlace(where, step)
-        module = KINDS.get(kind) if isinstance(kind, str) else None
+        module = module_for(step)
         if module is None:
             if kind in SAGEMAKER_STEP_TYPES:
                 ctx.error(
@@ -82,7 +113,8 @@ def import_steps(ctx: ImportContext, steps: list[Any], path: str) -> list[dict[s
 
 
 def _import(ctx: ImportContext, step: dict[str, Any], path: str) -> list[dict[str, Any]]:
-    module = KINDS[step["Type"]]
+    module = module_for(step)
+    assert module is not None  # survey() refused the others
     entry: dict[str, Any] = {"name": step["Name"], "type": module.KIND}
     for key, field in (("DisplayName", "display_name"), ("Description", "description")):
         if isinstance(step.get(key), str):
@@ -112,21 +144,6 @@ def _import(ctx: ImportContext, step: dict[str, Any], path: str) -> list[dict[st
     if module is condition:
         for key, nested in condition.branches(step):
             for index, item in enumerate(nested):
-                if isinstance(item, dict) and item.get("Type") in KINDS:
+                if isinstance(item, dict) and module_for(item) is not None:
                     found.extend(_import(ctx, item, f"{path}.Arguments.{key}[{index}]"))
     return found
-
-
-def step_models() -> dict[str, type[BaseModel]]:
-    """The spec's step models by their ``type``."""
-    found: dict[str, type[BaseModel]] = {}
-    for model in typing.get_args(typing.get_args(Step)[0]):
-        for kind in typing.get_args(model.model_fields["type"].annotation):
-            found[kind] = model
-    return found
-
-
-def spec_fields(kind: str) -> set[str]:
-    """The fields the spec has for a kind (what one compiler version can express)."""
-    model = step_models().get(kind)
-    return set(model.model_fields) if model is not None else set()

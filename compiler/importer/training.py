@@ -7,6 +7,8 @@ from typing import Any
 
 from compiler.importer import jobs
 from compiler.importer.context import ImportContext, describe, mapping, sequence
+from compiler.importer.fields import spec_fields
+from compiler.importer.script_mode import take_script
 from compiler.importer.values import image_value, spec_value, typed_value
 
 TYPE = "Training"
@@ -23,9 +25,15 @@ def property_files(step: dict[str, Any]) -> list[str]:
 
 
 def import_step(ctx: ImportContext, step: dict[str, Any], path: str) -> dict[str, Any]:
-    name = step["Name"]
     at = f"{path}.Arguments"
-    arguments = mapping(ctx, step.get("Arguments"), at)
+    return import_job(ctx, step["Name"], mapping(ctx, step.get("Arguments"), at), at)
+
+
+def import_job(
+    ctx: ImportContext, name: str, arguments: dict[str, Any], at: str, *, kind: str = KIND
+) -> dict[str, Any]:
+    """A CreateTrainingJob request (a tuning step's TrainingJobDefinition, its static
+    hyperparameters as HyperParameters) -> the fields training and tuning steps share."""
     algorithm = mapping(
         ctx, arguments.get("AlgorithmSpecification"), f"{at}.AlgorithmSpecification"
     )
@@ -36,7 +44,13 @@ def import_step(ctx: ImportContext, step: dict[str, Any], path: str) -> dict[str
     }
     found.update(jobs.resources(ctx, arguments.get("ResourceConfig"), f"{at}.ResourceConfig"))
     jobs.role(ctx, arguments.get("RoleArn"), f"{at}.RoleArn")
-    hyperparameters = mapping(ctx, arguments.get("HyperParameters") or {}, f"{at}.HyperParameters")
+    hyperparameters = dict(
+        mapping(ctx, arguments.get("HyperParameters") or {}, f"{at}.HyperParameters")
+    )
+    if "script" in spec_fields(kind):
+        script = take_script(ctx, name, hyperparameters, f"{at}.HyperParameters")
+        if script is not None:
+            found["script"] = script
     if hyperparameters:
         found["hyperparameters"] = {
             key: spec_value(ctx, value, f"{at}.HyperParameters.{key}", text=True)
@@ -77,7 +91,12 @@ def import_step(ctx: ImportContext, step: dict[str, Any], path: str) -> dict[str
         )
     output = mapping(ctx, arguments.get("OutputDataConfig"), f"{at}.OutputDataConfig")
     jobs.output_location(
-        ctx, output.get("S3OutputPath"), name, "model", f"{at}.OutputDataConfig.S3OutputPath"
+        ctx,
+        output.get("S3OutputPath"),
+        name,
+        "model",
+        f"{at}.OutputDataConfig.S3OutputPath",
+        scoped=kind == KIND,
     )
     env = jobs.environment(ctx, arguments.get("Environment"), f"{at}.Environment")
     if env:

@@ -15,8 +15,11 @@ from typing import Any
 
 from compiler.emit.values import literal_text
 from compiler.importer.context import ImportContext, describe, placeholder
+from compiler.importer.fields import step_models
+from compiler.references import _REFERENCE_KEYS as REFERENCE_KEYS
 from compiler.references import EXECUTION_VARIABLES
 
+BEST_MODEL = "best_model"  # a tuning step's output (compiler.rules.context)
 _PROPERTY_FILE = re.compile(r"Steps\.([^.]+)\.PropertyFiles\.(.+)")
 
 
@@ -106,6 +109,8 @@ def _get(ctx: ImportContext, target: str, path: str, operand: bool) -> Any:
         found = ctx.outputs.get(target)
         if found is not None:
             return {"step": found[0], "output": found[1]}
+        if "property" in REFERENCE_KEYS:  # a property of the step's job, as the spec has it
+            return {"property": {"step": step, "path": rest[len(step) + 1 :]}}
         ctx.unsupported(
             path,
             f'reads "{target}": the spec references a step\'s outputs only '
@@ -117,6 +122,9 @@ def _get(ctx: ImportContext, target: str, path: str, operand: bool) -> Any:
 
 
 def _join(ctx: ImportContext, body: dict[str, Any], path: str) -> Any:
+    best = _best_model(ctx, body)
+    if best is not None:
+        return {"step": best, "output": BEST_MODEL}
     on, values = body.get("On", ""), body.get("Values")
     if not isinstance(on, str) or not isinstance(values, list) or set(body) - {"On", "Values"}:
         ctx.unsupported(path, f"a Std:Join the spec cannot express: {describe(body)}")
@@ -125,6 +133,26 @@ def _join(ctx: ImportContext, body: dict[str, Any], path: str) -> Any:
         "join": [spec_value(ctx, item, f"{path}.Values[{i}]") for i, item in enumerate(values)],
         "on": on,
     }
+
+
+def _best_model(ctx: ImportContext, body: dict[str, Any]) -> str | None:
+    """The tuning step whose best model this is: the SDK's get_top_model_s3_uri(0) idiom,
+    s3://<bucket>/<prefix>/<best job's name>/output/model.tar.gz."""
+    values = body.get("Values")
+    if body.get("On") != "/" or not isinstance(values, list) or len(values) != 5:
+        return None
+    job = values[3].get("Get") if isinstance(values[3], dict) and len(values[3]) == 1 else None
+    match = re.fullmatch(r"Steps\.([^.]+)\.TrainingJobSummaries\[0\]\.TrainingJobName", str(job))
+    if (
+        values[0] != "s3:/"
+        or values[4] != "output/model.tar.gz"
+        or match is None
+        or match.group(1) not in ctx.steps
+        or ctx.steps[match.group(1)].step.get("Type") != "Tuning"
+        or "tuning" not in step_models()
+    ):
+        return None
+    return match.group(1)
 
 
 def _json_get(ctx: ImportContext, body: dict[str, Any], path: str, operand: bool) -> Any:
@@ -148,22 +176,25 @@ def _json_get(ctx: ImportContext, body: dict[str, Any], path: str, operand: bool
     return {"json_get": {"step": step, "property_file": name, "path": json_path}}
 
 
-def execution_scoped(value: Any, step: str, output: str) -> tuple[str, str] | None:
+def execution_scoped(
+    value: Any, step: str, output: str, *, scoped: bool = True
+) -> tuple[str, str] | None:
     """(artifacts prefix, pipeline name) when ``value`` is the compiler's
-    <artifacts>/<pipeline>/<execution id>/<step>/<output> location for this output."""
+    <artifacts>/<pipeline>/<execution id>/<step>/<output> location for this output
+    (without the execution id when not ``scoped``)."""
     if not isinstance(value, dict) or set(value) != {"Std:Join"}:
         return None
     body = value["Std:Join"]
     if not isinstance(body, dict) or body.get("On") != "/" or set(body) != {"On", "Values"}:
         return None
     values = body["Values"]
+    middle = [{"Get": "Execution.PipelineExecutionId"}] if scoped else []
     if (
         isinstance(values, list)
-        and len(values) == 5
+        and len(values) == 4 + len(middle)
         and isinstance(values[0], str)
         and isinstance(values[1], str)
-        and values[2] == {"Get": "Execution.PipelineExecutionId"}
-        and values[3:] == [step, output]
+        and values[2:] == [*middle, step, output]
     ):
         return values[0], values[1]
     return None
