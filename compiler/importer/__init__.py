@@ -60,6 +60,8 @@ def import_definition(
     next to it). Raises :class:`DefinitionError` for a malformed definition."""
     definition = source.definition
     ctx = ImportContext(source.label)
+    metadata = definition.get("Metadata")
+    ctx.metadata = metadata if isinstance(metadata, dict) else {}
     parameters = _parameters(ctx, definition.get("Parameters") or [])
     steps.survey(ctx, definition["Steps"], "$.Steps")
     if ctx.errors:

@@ -71,6 +71,7 @@ class ImportContext:
     code_bundles: Counter[str] = field(default_factory=Counter)
     image_keys: dict[str, str] = field(default_factory=dict)  # image URI -> images: key
     step_comments: dict[str, list[str]] = field(default_factory=dict)  # step -> review lines
+    metadata: dict[str, Any] = field(default_factory=dict)  # the definition's Metadata
 
     def unsupported(self, path: str, message: str) -> None:
         self.notes.append(Note(path, message, True))

@@ -10,6 +10,7 @@ where the script comes from, since the spec takes it from the code bundle.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from typing import Any
 
 from compiler.emit.processing import BUNDLE_BOOTSTRAP, CODE_DIR, CODE_INPUT_NAME
@@ -47,6 +48,24 @@ def property_files(step: dict[str, Any]) -> list[str]:
 
 
 def import_step(ctx: ImportContext, step: dict[str, Any], path: str) -> dict[str, Any]:
+    return import_processing(ctx, step, path, _script)
+
+
+ScriptReader = Callable[
+    [ImportContext, str, dict[str, Any], "tuple[Any, str] | None", str], tuple[str, dict[str, Any]]
+]
+
+
+def import_processing(
+    ctx: ImportContext,
+    step: dict[str, Any],
+    path: str,
+    read_script: ScriptReader,
+    skip_inputs: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The CreateProcessingJob request -> the fields processing kinds share; ``read_script``
+    reads the entrypoint (the script, and any fields it implies), ``skip_inputs`` names
+    inputs the kind derives itself (a Spark step's configuration)."""
     name = step["Name"]
     at = f"{path}.Arguments"
     arguments = mapping(ctx, step.get("Arguments"), at)
@@ -74,6 +93,8 @@ def import_step(ctx: ImportContext, step: dict[str, Any], path: str) -> dict[str
         if item.get("InputName") == CODE_INPUT_NAME and s3.get("LocalPath") == CODE_DIR:
             code = (s3.get("S3Uri"), f"{where}.S3Input.S3Uri")
             continue
+        if item.get("InputName") in skip_inputs:
+            continue
         inputs.append(
             {
                 "name": item.get("InputName"),
@@ -81,7 +102,8 @@ def import_step(ctx: ImportContext, step: dict[str, Any], path: str) -> dict[str
                 "destination": s3.get("LocalPath"),
             }
         )
-    found["script"] = _script(ctx, name, app, code, f"{at}.AppSpecification")
+    found["script"], implied = read_script(ctx, name, app, code, f"{at}.AppSpecification")
+    found.update(implied)
     if "ContainerArguments" in app:
         found["arguments"] = [
             spec_value(ctx, value, f"{at}.AppSpecification.ContainerArguments[{i}]", text=True)
@@ -132,19 +154,28 @@ def import_step(ctx: ImportContext, step: dict[str, Any], path: str) -> dict[str
 
 def _script(
     ctx: ImportContext, step: str, app: dict[str, Any], code: tuple[Any, str] | None, at: str
+) -> tuple[str, dict[str, Any]]:
+    return _bundle_script(ctx, step, app, code, at), {}
+
+
+def code_bundle(ctx: ImportContext, code: tuple[Any, str] | None) -> str | None:
+    """The parameter the code input reads (counted as the code bundle), if it reads one."""
+    if code is None:
+        return None
+    uri = code[0]
+    if isinstance(uri, dict) and set(uri) == {"Get"} and str(uri["Get"]).startswith("Parameters."):
+        bundle = str(uri["Get"]).removeprefix("Parameters.")
+        ctx.code_bundles[bundle] += 1
+        return bundle
+    return None
+
+
+def _bundle_script(
+    ctx: ImportContext, step: str, app: dict[str, Any], code: tuple[Any, str] | None, at: str
 ) -> str:
     """The script's path inside the code bundle, and where the definition takes it from."""
     entry = app.get("ContainerEntrypoint")
-    bundle = None
-    if code is not None:
-        uri = code[0]
-        if (
-            isinstance(uri, dict)
-            and set(uri) == {"Get"}
-            and str(uri["Get"]).startswith("Parameters.")
-        ):
-            bundle = uri["Get"].removeprefix("Parameters.")
-            ctx.code_bundles[bundle] += 1
+    bundle = code_bundle(ctx, code)
     if (
         isinstance(entry, list)
         and len(entry) == 4

@@ -8,6 +8,7 @@ from typing import Any
 from compiler.importer import jobs
 from compiler.importer.context import ImportContext, describe, mapping, sequence
 from compiler.importer.values import image_value, spec_value, typed_value
+from compiler.rules import context as context_rules
 
 TYPE = "RegisterModel"
 KIND = "register"
@@ -22,7 +23,9 @@ _METRICS = {"Statistics": "model_statistics", "Constraints": "model_constraints"
 
 
 def outputs(name: str, step: dict[str, Any]) -> dict[str, str]:
-    return {}
+    # The package ARN, in compilers whose register steps have that output.
+    output = getattr(context_rules, "REGISTER_OUTPUT", None)
+    return {f"Steps.{name}.ModelPackageArn": output} if isinstance(output, str) else {}
 
 
 def property_files(step: dict[str, Any]) -> list[str]:

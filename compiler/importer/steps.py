@@ -9,12 +9,15 @@ from types import ModuleType
 from typing import Any
 
 from compiler.importer import (
+    callback,
     condition,
     fail,
     jobs,
+    lambda_step,
     model,
     processing,
     register,
+    spark,
     training,
     transform,
     tuning,
@@ -26,7 +29,8 @@ from compiler.importer.retry import retry_policies
 # Every import module, one per spec kind; a Type several kinds share (a Spark step is a
 # Processing step) goes to the first module whose ``claims(step)`` says yes.
 MODULES: tuple[ModuleType, ...] = (
-    processing, training, tuning, model, transform, condition, register, fail,
+    processing, spark, training, tuning, model, transform, condition, register, fail,
+    lambda_step, callback,
 )  # fmt: skip
 
 
