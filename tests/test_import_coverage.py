@@ -28,6 +28,8 @@ def _step_models() -> dict[str, type[BaseModel]]:
 
 
 STEP_MODELS = _step_models()
+# Fields a valid spec cannot set (the compiler refuses them), so no definition holds them.
+REFUSED = {"lambda": {"cache"}, "callback": {"cache"}}  # rule step-not-cacheable
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:
@@ -105,7 +107,12 @@ def test_every_step_kind_has_an_importer(kind: str) -> None:
 def test_every_field_of_a_kind_is_imported_by_the_round_trip_corpus(
     kind: str, corpus_paths: tuple[dict[str, set[str]], set[str]]
 ) -> None:
-    missing = field_paths(STEP_MODELS[kind]) - corpus_paths[0][kind]
+    refused = REFUSED.get(kind, set())
+    missing = {
+        path
+        for path in field_paths(STEP_MODELS[kind]) - corpus_paths[0][kind]
+        if path.split(".")[0] not in refused
+    }
     assert not missing, (
         f"{kind} fields no round-tripped spec sets: {sorted(missing)}; add them to "
         "tests/importer/ (or a golden) and make import reproduce them"
