@@ -169,3 +169,13 @@ def test_an_import_never_raises_anything_but_a_definition_error(tmp_path: Path) 
     ):
         with contextlib.suppress(DefinitionError):
             import_text(text)
+
+
+def test_smpipe_metadata_the_source_lacks_is_the_only_metadata_left_out() -> None:
+    from compiler.importer.roundtrip import without_local_notes
+
+    compiled = {"Metadata": {"smpipe-lambda-A": "{}", "smpipe-x": "1", "other": "2"}}
+    assert without_local_notes(compiled, {"Metadata": {"smpipe-x": "1"}}) == {
+        "Metadata": {"smpipe-x": "1", "other": "2"}
+    }
+    assert without_local_notes({"Steps": []}, {}) == {"Steps": []}

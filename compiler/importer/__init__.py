@@ -130,6 +130,7 @@ def import_definition(
     expected = roundtrip.normalise(definition)
     problems = [n for n in ctx.notes if n.blocking] + compile_problems
     if compiled is not None:
+        compiled = roundtrip.without_local_notes(compiled, expected)
         if _canonical(compiled) == _canonical(expected):
             problems = []  # the round trip holds: what a note feared did not happen
         else:

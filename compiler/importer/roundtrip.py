@@ -3,7 +3,10 @@ value by value, after the documented normalisations (docs/import.md):
 
 1. keys whose value is null are left out (the SDK writes ``"MlflowConfig": null``;
    SageMaker reads a missing key as null, and the compiler leaves unset keys out);
-2. key order and white space do not count (the compiler's text is canonical).
+2. key order and white space do not count (the compiler's text is canonical);
+3. ``Metadata`` entries named ``smpipe-*`` that the source does not have are left out of
+   the compiled side: the compiler's notes for its local engine (a Lambda step's local
+   handler), which SageMaker stores and ignores.
 
 Everything else must be equal, JSON types included (``1`` is not ``1.0``, ``true`` is
 not ``1``). Each difference is reported at its JSON path in the source definition.
@@ -29,6 +32,25 @@ def normalise(value: Any) -> Any:
     if isinstance(value, list):
         return [normalise(v) for v in value]
     return value
+
+
+LOCAL_METADATA_PREFIX = "smpipe-"
+
+
+def without_local_notes(compiled: dict[str, Any], source: dict[str, Any]) -> dict[str, Any]:
+    """Normalisation 3: the compiled definition without the smpipe-* Metadata entries the
+    source lacks."""
+    metadata = compiled.get("Metadata")
+    if not isinstance(metadata, dict):
+        return compiled
+    theirs = source.get("Metadata")
+    theirs = theirs if isinstance(theirs, dict) else {}
+    kept = {
+        key: value
+        for key, value in metadata.items()
+        if not key.startswith(LOCAL_METADATA_PREFIX) or key in theirs
+    }
+    return {**compiled, "Metadata": kept}
 
 
 def compile_imported(
