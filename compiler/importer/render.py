@@ -5,6 +5,7 @@ and comments where a reviewer has a decision to make."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import yaml
@@ -67,16 +68,31 @@ def _styled(value: Any) -> Any:
             value
             and set(value) & _FLOW_KEYS
             and all(_inline(v) for v in inner.values())
-            and len(_dump(_Flow(inner))) < 90
+            and len(_flow_text(inner)) < 90
         ):
             return _Flow(inner)
         return inner
     if isinstance(value, list):
         items = [_styled(item) for item in value]
-        if all(_inline(v) for v in items) and len(_dump(_FlowList(items))) < 72:
+        if all(_inline(v) for v in items) and len(_flow_text(items)) < 72:
             return _FlowList(items)
         return items
     return value
+
+
+def _flow_text(value: Any) -> str:
+    """About what the value takes on one line (a cheap measure: no YAML emitter run)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow_text(v) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False) if _needs_quotes(value) else value
+    return json.dumps(value)
+
+
+def _needs_quotes(text: str) -> bool:
+    return not text or _looks_numeric(text) or any(c in text for c in ":{}[],#&*!|>'\"%@`")
 
 
 def _dump(value: Any) -> str:
