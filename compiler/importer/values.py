@@ -46,7 +46,10 @@ def image_value(ctx: ImportContext, uri: Any, path: str) -> Any:
     """An image URI -> its ``images:`` key; an expression (a String parameter holding the
     URI) -> its spec form."""
     if isinstance(uri, dict):
-        return spec_value(ctx, uri, path)
+        found = spec_value(ctx, uri, path)
+        # An expression the spec cannot hold comes back as a placeholder text: keep it as
+        # an image URI, so the spec stays well-formed and the report says where.
+        return ctx.image(found, path) if isinstance(found, str) else found
     return ctx.image(uri, path)
 
 
