@@ -36,8 +36,10 @@ def code_bundle_parameters(definition: Mapping[str, Any] | None) -> list[str]:
         arguments = step.get("Arguments")
         inputs = arguments.get("ProcessingInputs") if isinstance(arguments, dict) else None
         for item in inputs if isinstance(inputs, list) else []:
-            s3 = item.get("S3Input") if isinstance(item, dict) else None
-            if item.get("InputName") != CODE_INPUT_NAME or not isinstance(s3, dict):
+            if not isinstance(item, dict) or item.get("InputName") != CODE_INPUT_NAME:
+                continue
+            s3 = item.get("S3Input")
+            if not isinstance(s3, dict):
                 continue
             uri = s3.get("S3Uri")
             reference = uri.get("Get") if isinstance(uri, dict) else None

@@ -3,6 +3,7 @@ engine's refusal to unpack an unsafe one."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from local_support import BUCKET, make_bundle, score_pipeline, seed_all
 
+from compiler.errors import SmpipeError
 from pipeline.bundle.build import build_bundle, bundle_bytes, code_version
 from pipeline.local.backend import LocalBackend
 
@@ -116,7 +118,57 @@ def test_outside_git_the_digest_names_it(tmp_path: Path) -> None:
     code = tmp_path / "code"
     code.mkdir()
     (code / "a.py").write_text("a = 1\n")
-    assert code_version(code, "ab" * 32).startswith("nogit-abab")
+    assert code_version(code, "0123456789abcdef" * 4) == "nogit-0123456789ab"
+
+
+@pytest.mark.parametrize(
+    ("untracked", "dirty"),
+    [
+        ("newdir/__pycache__/x.pyc", False),  # inside a new folder: listed file by file
+        ("lib/stray.pyc", False),  # a compiled file outside __pycache__
+        ("__pycache__/notes.txt", False),  # any file under a skipped folder
+        ("newdir/notes.txt", True),
+    ],
+)
+def test_what_counts_as_a_change_of_the_code(repo: Path, untracked: str, dirty: bool) -> None:
+    code = repo / "pipeline" / "code"
+    sha = git(repo, "rev-parse", "HEAD")
+    (code / untracked).parent.mkdir(parents=True, exist_ok=True)
+    (code / untracked).write_text("x\n")
+    version = code_version(code, "f" * 64)
+    assert version == (f"{sha}-dirty-ffffffff" if dirty else sha)
+
+
+def test_changes_outside_the_code_folder_do_not_count(repo: Path) -> None:
+    (repo / "README.md").write_text("not code\n")
+    assert code_version(repo / "pipeline" / "code", "f" * 64) == git(repo, "rev-parse", "HEAD")
+
+
+def test_entry_order_is_by_posix_path_and_files_are_listed(tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    (code / "lib").mkdir(parents=True)
+    (code / "lib" / "util.py").write_text("u\n")
+    (code / "lib.py").write_text("l\n")
+    bundle = build_bundle(code, tmp_path / "out")
+    assert bundle.files == ("lib.py", "lib/util.py")  # "." sorts before "/"
+
+
+def test_long_paths_stay_plain_ustar(tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    deep = code / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    (deep / "f.py").write_text("x\n")
+    data, names = bundle_bytes(code)
+    raw = gzip.decompress(data)
+    assert len(names[0]) > 100 and b"PaxHeader" not in raw  # USTAR's prefix field, no PAX
+
+
+def test_nothing_to_bundle(tmp_path: Path) -> None:
+    with pytest.raises(SmpipeError, match=r"^.*missing: no such folder to bundle$"):
+        bundle_bytes(tmp_path / "missing")
+    (tmp_path / "empty" / "__pycache__").mkdir(parents=True)
+    with pytest.raises(SmpipeError, match=r"^.*empty: nothing to bundle$"):
+        bundle_bytes(tmp_path / "empty")
 
 
 def test_bundle_command_prints_the_uri_and_seeds_the_local_store(repo: Path) -> None:

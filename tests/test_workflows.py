@@ -87,7 +87,7 @@ def deploy() -> dict[str, Any]:
     return load((WORKFLOWS / "deploy.yml").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "release.yml"])
+@pytest.mark.parametrize("name", sorted(p.name for p in WORKFLOWS.glob("*.yml")))
 def test_workflow_follows_the_rules(name: str) -> None:
     assert problems(load((WORKFLOWS / name).read_text(encoding="utf-8"))) == []
 
@@ -219,3 +219,13 @@ def test_release_tag_check_matches_the_changelog() -> None:
 
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert re.search(rf"^## \[{re.escape(__version__)}\]", changelog, re.MULTILINE)
+
+
+def test_mutation_runs_weekly_and_keeps_its_report() -> None:
+    workflow = load((WORKFLOWS / "mutation.yml").read_text(encoding="utf-8"))
+    assert [entry["cron"] for entry in workflow["on"]["schedule"]] == ["17 3 * * 1"]
+    assert "pull_request" not in workflow["on"]
+    assert "python scripts/mutation.py --minutes" in runs(workflow)
+    upload = next(s for s in steps(workflow) if "upload-artifact" in s.get("uses", ""))
+    assert upload["if"] == "always()"
+    assert upload["with"]["path"] == "build/mutation/report.md"

@@ -99,7 +99,7 @@ def explain_client_error(
     code = client_error_code(error)
     status = http_status(error)
     known = ACCESS_DENIED | THROTTLED | EXPIRED | BAD_CREDENTIALS | NOT_FOUND | SERVER_FAILURES
-    if code not in known and code != "ValidationException" and status is not None:
+    if code not in known and status is not None:
         code = "AccessDenied" if status == 403 else code
         if status >= 500 and not code.startswith("5"):
             code = f"{status} {code}".strip()

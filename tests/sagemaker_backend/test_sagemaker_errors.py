@@ -5,13 +5,32 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    DataNotFoundError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    ProfileNotFound,
+    TokenRetrievalError,
+)
 
 from compiler.errors import SmpipeError
 from pipeline.sagemaker.backend import SageMakerBackend
-from pipeline.sagemaker.errors import AwsError, aws_errors, explain_client_error
+from pipeline.sagemaker.errors import (
+    MAX_DETAIL,
+    AwsError,
+    aws_errors,
+    explain_botocore_error,
+    explain_client_error,
+    is_missing_pipeline,
+    one_line,
+)
 from pipeline.sagemaker.session import AwsSettings
 
 SETTINGS = AwsSettings("data-science-user", "eu-west-1")
@@ -153,3 +172,133 @@ def test_errors_by_http_status(code: str, status: int, expected: str) -> None:
     with pytest.raises(AwsError) as raised, aws_errors("check the code bundle", "s3://b/k"):
         raise error
     assert raised.value.code == code
+
+
+def test_an_error_without_a_code_or_a_body() -> None:
+    bare = ClientError({"ResponseMetadata": {"HTTPStatusCode": 503}}, "HeadObject")
+    message = explain_client_error(bare, "check the code bundle", "s3://b/k", SETTINGS)
+    assert message.startswith(f"{FAILED} (503) even after retries")
+    nothing = ClientError({}, "HeadObject")
+    assert explain_client_error(nothing, "x", None, None) == "cannot x: AWS error"
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "missing"),
+    [
+        ("ResourceNotFound", "", True),
+        ("ResourceNotFoundException", "", True),
+        ("ValidationException", "Could not find pipeline p", True),  # moto
+        ("ValidationException", "Pipeline p does not exist", True),
+        ("ValidationException", "Pipeline definition is invalid", False),
+        ("AccessDenied", "Could not find pipeline p", False),
+        ("NoSuchKey", "", False),
+    ],
+)
+def test_is_missing_pipeline(code: str, message: str, missing: bool) -> None:
+    assert is_missing_pipeline(client_error(code, message)) is missing
+
+
+def test_is_missing_pipeline_without_an_error_body() -> None:
+    assert is_missing_pipeline(ClientError({}, "DescribePipeline")) is False
+    no_message = {"Error": {"Code": "ValidationException"}}
+    assert is_missing_pipeline(ClientError(no_message, "DescribePipeline")) is False  # type: ignore[arg-type]
+
+
+# Whole messages without settings (the words a user reads, each branch once).
+AWS_LATER = "try again later (an emulator such as moto answers 500 for calls it does not implement)"
+CHECK_NETWORK = (
+    "check the network, the region (AWS_REGION) and SMPIPE_SAGEMAKER_ENDPOINT_URL/AWS_ENDPOINT_URL"
+)
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "expected"),
+    [
+        (
+            "ThrottlingException",
+            None,
+            "cannot act: AWS is throttling the requests (ThrottlingException) even after "
+            "retries; wait a minute and run the command again (watch polls with backoff)",
+        ),
+        (
+            "ExpiredToken",
+            None,
+            "cannot act: the credentials of profile '$AWS_PROFILE' have expired (ExpiredToken); "
+            "renew them (e.g. `aws sso login --profile $AWS_PROFILE`) and retry",
+        ),
+        (
+            "ResourceNotFound",
+            None,
+            "cannot act: the resource does not exist (ResourceNotFound); check the name or ARN, "
+            "the region and the profile",
+        ),
+        (
+            "InternalError",
+            None,
+            f"cannot act: the service failed (InternalError) even after retries; {AWS_LATER}",
+        ),
+        (
+            "Weird",
+            500,
+            f"cannot act: the service failed (500 Weird) even after retries; {AWS_LATER}",
+        ),
+        ("Weird", 499, "cannot act: Weird: detail"),
+        (
+            "ValidationException",
+            400,
+            "SageMaker rejected the request to act (ValidationException): detail",
+        ),
+    ],
+)
+def test_whole_messages_without_settings(code: str, status: int | None, expected: str) -> None:
+    response: dict[str, Any] = {"Error": {"Code": code, "Message": "detail"}}
+    if status is not None:
+        response["ResponseMetadata"] = {"HTTPStatusCode": status}
+    assert explain_client_error(ClientError(response, "Op"), "act", None, None) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (
+            ProfileNotFound(profile="p"),
+            "AWS profile '$AWS_PROFILE' is not configured; create it (`aws configure --profile "
+            "$AWS_PROFILE` or `aws configure sso`) or set AWS_PROFILE to one that exists",
+        ),
+        (
+            NoCredentialsError(),
+            "cannot act: no AWS credentials for profile '$AWS_PROFILE'; configure the profile or "
+            "log in (`aws sso login`)",
+        ),
+        (
+            TokenRetrievalError(provider="sso", error_msg="x"),
+            "cannot act: the SSO session of profile '$AWS_PROFILE' has expired; run `aws sso "
+            "login --profile $AWS_PROFILE`",
+        ),
+        (
+            EndpointConnectionError(endpoint_url="http://x"),
+            f"cannot act: AWS is unreachable (EndpointConnectionError); {CHECK_NETWORK}",
+        ),
+        (
+            ConnectTimeoutError(endpoint_url="http://x"),
+            f"cannot act: AWS is unreachable (ConnectTimeoutError); {CHECK_NETWORK}",
+        ),
+        (NoRegionError(), "cannot act: no AWS region; set AWS_REGION"),
+        (
+            DataNotFoundError(data_path="x"),
+            "cannot act: DataNotFoundError: Unable to load data for: x",
+        ),
+    ],
+)
+def test_botocore_failures_without_settings(error: BotoCoreError, expected: str) -> None:
+    assert explain_botocore_error(error, "act", None) == expected
+
+
+@pytest.mark.parametrize(
+    ("length", "shown"),
+    [(MAX_DETAIL, MAX_DETAIL), (MAX_DETAIL + 1, MAX_DETAIL)],
+)
+def test_one_line_cuts_only_past_the_limit(length: int, shown: int) -> None:
+    text = one_line("y" * length)
+    assert len(text) == shown
+    assert text.endswith("...") is (length > MAX_DETAIL)
