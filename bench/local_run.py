@@ -4,7 +4,8 @@
     python bench/local_run.py --mode wide [--runs N]     # chains and fan-outs of no-op steps
     python bench/local_run.py --mode state [--runs N]    # state growth: 200 runs, 10,000 seeded
 
-Every figure is the median of ``--runs`` repetitions (the machine is shared: use 3 or more).
+Every figure is the median of ``--runs`` repetitions (the machine is shared: use 3 or more);
+"cpu" is the user+system time of the command's process tree, which contention inflates less.
 
 - titanic: a cold run (fresh state directory) and a fully cached re-run, each a separate
   ``smpipe run`` process; peak RSS is the largest single process of the run's tree (the command
@@ -40,6 +41,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 TARGETS = {"cold": 15.0, "cached": 0.2, "engine/step": 0.040, "steps latest": 0.3}
 SMPIPE = [sys.executable, "-c", "from pipeline.cli import main; main()"]
 WIDTHS = (5, 20, 50)
+# smpipe runs as an installed package does: with its bytecode cached (pip writes it at
+# install), even where the shell sets PYTHONDONTWRITEBYTECODE (the first run writes it).
+BYTECODE_OFF = "PYTHONDONTWRITEBYTECODE"
 NOOP = "pass\n"
 
 
@@ -48,11 +52,13 @@ def measure(command: list[str]) -> None:
     started = time.perf_counter()
     completed = subprocess.run(command, capture_output=True, text=True)
     wall = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_kib = usage.ru_maxrss
     print(
         json.dumps(
             {
                 "wall": wall,
+                "cpu": usage.ru_utime + usage.ru_stime,
                 "peak_mib": peak_kib / 1024,
                 "rc": completed.returncode,
                 "stdout": completed.stdout,
@@ -70,6 +76,7 @@ def timed(args: list[str], *, check: bool = True) -> dict[str, Any]:
         text=True,
         check=True,
         cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != BYTECODE_OFF},
     )
     measured: dict[str, Any] = json.loads(result.stdout)
     if check and measured["rc"] != 0:
@@ -124,9 +131,13 @@ def summarise(state: Path) -> tuple[str, int, dict[str, float]]:
 
 def bench_titanic(runs: int) -> None:
     walls: dict[str, list[float]] = {"cold": [], "cached": []}
+    cpus: dict[str, list[float]] = {"cold": [], "cached": []}
     peaks: dict[str, list[float]] = {"cold": [], "cached": []}
     metrics: dict[str, float] = {}
-    print(f"{'run':<8} {'wall (s)':>9} {'peak RSS (MiB)':>15}  {'status':<10} {'cache hits':>10}")
+    print(
+        f"{'run':<8} {'wall (s)':>9} {'cpu (s)':>8} {'peak RSS (MiB)':>15}  {'status':<10} "
+        f"{'cache hits':>10}"
+    )
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="smpipe-bench-") as tmp:
             definition, state = prepare_titanic(Path(tmp))
@@ -134,17 +145,18 @@ def bench_titanic(runs: int) -> None:
                 measured = timed(["run", str(definition), "--state-dir", str(state)])
                 status, hits, metrics = summarise(state)
                 walls[kind].append(float(measured["wall"]))
+                cpus[kind].append(float(measured["cpu"]))
                 peaks[kind].append(float(measured["peak_mib"]))
                 print(
-                    f"{kind:<8} {measured['wall']:>9.3f} {measured['peak_mib']:>15.1f}  "
-                    f"{status:<10} {hits:>10}"
+                    f"{kind:<8} {measured['wall']:>9.3f} {measured['cpu']:>8.3f} "
+                    f"{measured['peak_mib']:>15.1f}  {status:<10} {hits:>10}"
                 )
     print(f"\nmedian of {runs} run(s):")
     for kind in ("cold", "cached"):
         wall = median(walls[kind])
         print(
-            f"  {kind:<8} {wall:>7.3f} s  peak {median(peaks[kind]):6.1f} MiB  "
-            f"{verdict(wall, TARGETS[kind])}"
+            f"  {kind:<8} {wall:>7.3f} s  (cpu {median(cpus[kind]):.3f} s)  "
+            f"peak {median(peaks[kind]):6.1f} MiB  {verdict(wall, TARGETS[kind])}"
         )
     print("\nvalidation metrics (evaluation.json):")
     for name, value in metrics.items():
@@ -182,50 +194,71 @@ def execution_seconds(state: Path) -> float:
     return (datetime.fromisoformat(ended) - datetime.fromisoformat(started)).total_seconds()
 
 
-def job_floor(workdir: Path, runs: int) -> float:
-    """What a no-op job's own process costs: ``python noop.py`` started directly."""
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def job_floor(workdir: Path, runs: int) -> tuple[float, float]:
+    """What a no-op job's own process costs (wall, cpu): ``python noop.py`` started directly,
+    in the environment the engine gives its jobs."""
     script = workdir / "noop.py"
     script.write_text(NOOP)
-    times = []
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    walls, cpus = [], []
     for _ in range(max(5, runs * 3)):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, str(script)], check=True)
-        times.append(time.perf_counter() - started)
-    return median(times)
+        started, cpu = time.perf_counter(), children_cpu()
+        subprocess.run([sys.executable, str(script)], check=True, env=env)
+        walls.append(time.perf_counter() - started)
+        cpus.append(children_cpu() - cpu)
+    return median(walls), median(cpus)
 
 
 def bench_wide(runs: int) -> None:
     with tempfile.TemporaryDirectory(prefix="smpipe-bench-") as tmp:
         workdir = Path(tmp)
-        floor = job_floor(workdir, runs)
-        print(f"a no-op job's own process (python noop.py): {floor * 1000:.1f} ms (median)\n")
-        print(f"{'pipeline':<14} {'wall (s)':>9} {'execution (s)':>14} {'per step (ms)':>14}")
-        per_step: dict[int, float] = {}
+        floor, floor_cpu = job_floor(workdir, runs)
+        print(
+            f"a no-op job's own process (python noop.py): {floor * 1000:.1f} ms "
+            f"(cpu {floor_cpu * 1000:.1f} ms)\n"
+        )
+        print(
+            f"{'pipeline':<14} {'wall (s)':>9} {'cpu (s)':>8} {'execution (s)':>14} "
+            f"{'per step (ms)':>14}"
+        )
+        per_step: dict[int, tuple[float, float]] = {}
         for shape in ("chain", "fanout"):
             for width in WIDTHS:
                 definition = workdir / f"{shape}{width}.json"
                 definition.write_text(wide_definition(width, shape))
-                walls, executions = [], []
+                walls, cpus, executions = [], [], []
                 for run in range(runs):
                     state = workdir / f"state-{shape}{width}-{run}"
                     seed_noop_bundle(state, workdir)
                     measured = timed(["run", str(definition), "--state-dir", str(state)])
                     walls.append(float(measured["wall"]))
+                    cpus.append(float(measured["cpu"]))
                     executions.append(execution_seconds(state))
                 execution = median(executions)
                 if shape == "chain":
-                    per_step[width] = execution / width
+                    per_step[width] = (execution / width, median(cpus))
                 print(
-                    f"{shape + ' ' + str(width):<14} {median(walls):>9.3f} {execution:>14.3f} "
-                    f"{execution / width * 1000:>14.1f}"
+                    f"{shape + ' ' + str(width):<14} {median(walls):>9.3f} {median(cpus):>8.3f} "
+                    f"{execution:>14.3f} {execution / width * 1000:>14.1f}"
                 )
-        print("\nengine overhead per no-op step (chain per step - the job's own process):")
-        for width, seconds in per_step.items():
+        print("\nengine overhead per no-op step, wall (chain per step - the job's own process):")
+        for width, (seconds, _) in per_step.items():
             overhead = seconds - floor
             print(
                 f"  chain {width:<3} {overhead * 1000:6.1f} ms  "
                 f"{verdict(overhead * 1000, TARGETS['engine/step'] * 1000)} ms"
             )
+        first, last = min(per_step), max(per_step)
+        engine_cpu = (per_step[last][1] - per_step[first][1]) / (last - first) - floor_cpu
+        print(
+            f"engine cpu per no-op step (chain {first} -> {last}, less the job's): "
+            f"{engine_cpu * 1000:.1f} ms"
+        )
 
 
 # ---- state growth ----
@@ -301,10 +334,12 @@ def bench_state(runs: int) -> None:
             "cached re-run": ["run", str(definition), "--name", "toy"],
         }
         for label, args in commands.items():
-            walls = [float(timed([*args, "--state-dir", str(state)])["wall"]) for _ in range(runs)]
+            measured = [timed([*args, "--state-dir", str(state)]) for _ in range(runs)]
+            wall = median([float(m["wall"]) for m in measured])
+            cpu = median([float(m["cpu"]) for m in measured])
             target = TARGETS.get(label)
-            note = verdict(median(walls), target) if target else ""
-            print(f"  {label:<14} {median(walls):7.3f} s  {note}")
+            note = verdict(wall, target) if target else ""
+            print(f"  {label:<14} {wall:7.3f} s  (cpu {cpu:.3f} s)  {note}")
 
 
 def main() -> None:

@@ -25,8 +25,9 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+from compiler.emit.bootstrap import BUNDLE_BOOTSTRAP, CODE_DIR
 from compiler.emit.definition import resolve_images
-from compiler.emit.processing import BUNDLE_BOOTSTRAP, CODE_DIR, CODE_INPUT_NAME
+from compiler.emit.processing import CODE_INPUT_NAME
 from compiler.model import (
     CacheSpec,
     ConditionStep,

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from compiler.emit.bootstrap import BUNDLE_BOOTSTRAP, CODE_DIR
 from compiler.emit.values import EmitContext, emit_map, emit_value, execution_scoped, image_uri
 from compiler.model import CacheSpec, ProcessingStep, Resources, TrainingStep
 
 CODE_INPUT_NAME = "code"
-CODE_DIR = "/opt/ml/processing/input/code"
-# SageMaker downloads the code bundle (CodeBundleUri) into CODE_DIR but does not unpack it,
-# so the entrypoint does, then runs the step's script with the declared arguments
-# ("$0" is the script, "$@" the ContainerArguments SageMaker appends).
-BUNDLE_BOOTSTRAP = (
-    f'set -e; cd {CODE_DIR}; for b in *.tar.gz; do tar -xzf "$b"; done; exec python3 "$0" "$@"'
-)
 
 
 def _resources(ctx: EmitContext, step: Resources) -> dict[str, Any]:

@@ -11,7 +11,6 @@ import click
 
 from compiler.commands.options import deploy_variable_options
 from compiler.errors import SmpipeError
-from compiler.variables import parse_var_options
 from pipeline.backends.interface import Backend
 from pipeline.commands.follow import follow
 from pipeline.commands.options import (
@@ -20,7 +19,7 @@ from pipeline.commands.options import (
     open_backend,
     parse_pairs,
 )
-from pipeline.commands.source import load_source
+from pipeline.commands.source import load_source, var_values
 from pipeline.commands.summary import print_summary
 
 
@@ -48,7 +47,7 @@ def run(
     """Run a pipeline: SOURCE is a spec (compiled first) or a compiled definition JSON.
 
     Exits 0 when the execution Succeeded, 1 when it Failed or was Stopped."""
-    pipeline = load_source(source, env=env, variables=parse_var_options(var_options), name=name)
+    pipeline = load_source(source, env=env, variables=var_values(var_options), name=name)
     engine = open_backend(backend, state_dir, inline=not no_wait, max_parallel=max_parallel)
     engine.upsert(pipeline.name, pipeline.definition, pipeline.role_arn, pipeline.description)
     arn = engine.start(pipeline.name, parse_pairs(params, "--param"), description)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,16 @@ class PipelineSource:
     definition: str
     role_arn: str
     description: str | None
+
+
+def var_values(options: Sequence[str]) -> dict[str, str]:
+    """``--var K=V`` values. Their parser's module loads the YAML loader, which running a
+    compiled definition does not need: it is imported only when there are values."""
+    if not options:
+        return {}
+    from compiler.variables import parse_var_options
+
+    return parse_var_options(options)
 
 
 def load_source(

@@ -7,9 +7,8 @@ from pathlib import Path
 import click
 
 from compiler.commands.options import deploy_variable_options
-from compiler.variables import parse_var_options
 from pipeline.commands.options import backend_options, open_backend
-from pipeline.commands.source import load_source
+from pipeline.commands.source import load_source, var_values
 
 
 @click.command("upsert")
@@ -29,7 +28,7 @@ def upsert(
 ) -> None:
     """Create or update a pipeline from a spec or a compiled definition; print its ARN."""
     pipeline = load_source(
-        source, env=env, variables=parse_var_options(var_options), name=name, role_arn=role_arn
+        source, env=env, variables=var_values(var_options), name=name, role_arn=role_arn
     )
     engine = open_backend(backend, state_dir)
     click.echo(

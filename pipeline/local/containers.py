@@ -20,12 +20,13 @@ CODE_DIR = "/opt/ml/processing/input/code"
 
 
 def _compiler_bootstrap() -> Any:
-    """The compiler owns the bootstrap line; the copy below stands in when it is absent."""
+    """The compiler owns the bootstrap line (in a module of constants: no pydantic import);
+    the copy below stands in when it is absent."""
     try:
-        from compiler.emit import processing
+        from compiler.emit import bootstrap
     except ImportError:  # pragma: no cover - a partial install without the emitters
         return None
-    return getattr(processing, "BUNDLE_BOOTSTRAP", None)
+    return getattr(bootstrap, "BUNDLE_BOOTSTRAP", None)
 
 
 # The shell line the compiled Processing steps start with: unpack the bundle, run the script.

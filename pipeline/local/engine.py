@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import queue
+import shutil
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from pipeline.local.database import utc_now
@@ -102,6 +104,7 @@ class ExecutionEngine:
         self.stop = stop or threading.Event()
         self.max_parallel = step_limit(pipeline_max_parallel, local_limit(max_parallel))
         self.failed = threading.Event()  # a step has failed: no new step starts
+        self._threads: list[threading.Thread] = []
         row = home.state.execution(arn)
         self.execution_id = str(row["id"])
         self.pipeline_name = str(row["pipeline_name"])
@@ -122,12 +125,16 @@ class ExecutionEngine:
         """Execute to the end; return the final status. Never raises for a step's failure."""
         self.home.state.set_max_parallel(self.arn, self.max_parallel)
         try:
-            status, reason = self._schedule()
-        except BaseException as error:
-            self.stop.set()
-            self.home.state.finish_execution(self.arn, "Failed", f"internal error: {error}")
-            raise
-        self.home.state.finish_execution(self.arn, status, reason)
+            try:
+                status, reason = self._schedule()
+            except BaseException as error:
+                self.stop.set()
+                self.home.state.finish_execution(self.arn, "Failed", f"internal error: {error}")
+                raise
+            self.home.state.finish_execution(self.arn, status, reason)
+        finally:
+            for thread in self._threads:  # the removal of their sandboxes
+                thread.join()
         return status
 
     def _schedule(self) -> tuple[str, str | None]:
@@ -190,14 +197,19 @@ class ExecutionEngine:
         self, step: StepDef, finished: queue.SimpleQueue[tuple[str, str, Any]]
     ) -> None:
         def work() -> None:
+            discarded: list[Path] = []
             try:
-                status, reason = self._run_step(step)
+                status, reason = self._run_step(step, discarded)
             except BaseException as error:  # a bug or a broken state: the execution fails
                 finished.put((step.name, _INTERNAL_ERROR, error))
                 return
             finished.put((step.name, status, reason))
+            for folder in discarded:  # after the scheduler knows: the next step need not wait
+                shutil.rmtree(folder, ignore_errors=True)
 
-        threading.Thread(target=work, name=f"smpipe-step-{step.name}", daemon=True).start()
+        thread = threading.Thread(target=work, name=f"smpipe-step-{step.name}", daemon=True)
+        self._threads.append(thread)
+        thread.start()
 
     def _activated_by(self, name: str) -> set[str]:
         step = self.definition.steps[name]
@@ -215,7 +227,9 @@ class ExecutionEngine:
         return ready
 
     # ---- one step (in a worker thread) ----
-    def _run_step(self, step: StepDef) -> tuple[str, str | None]:
+    def _run_step(
+        self, step: StepDef, discarded: list[Path] | None = None
+    ) -> tuple[str, str | None]:
         state = self.home.state
         try:
             arguments = self._resolved_arguments(step)
@@ -251,6 +265,7 @@ class ExecutionEngine:
             scope=self.scope,
             stop=self.stop,
             log_path=log_path,
+            discarded=[] if discarded is None else discarded,
         )
         try:
             result = RUNNERS[step.type](context, arguments)

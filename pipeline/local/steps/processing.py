@@ -94,7 +94,7 @@ def run_processing(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult
             containers.sandbox_path(root, s3["LocalPath"]), to_text(s3["S3Uri"])
         )
         ctx.log(f"output {output.get('OutputName')}: {len(uploaded)} object(s) to {s3['S3Uri']}")
-    shutil.rmtree(root, ignore_errors=True)
+    ctx.discard(root)
 
     job_name = ctx.job_name()
     arn = f"{ARN_PREFIX}:processing-job/{job_name.lower()}"

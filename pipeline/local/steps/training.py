@@ -93,7 +93,7 @@ def run_training(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
     model_uri = f"{output_path.rstrip('/')}/{job_name}/output/model.tar.gz"
     ctx.home.store.put_file(artifact, model_uri)
     ctx.log(f"model artifacts: {model_uri}")
-    shutil.rmtree(root, ignore_errors=True)
+    ctx.discard(root)
 
     arn = f"{ARN_PREFIX}:training-job/{job_name.lower()}"
     final_metrics = final_metric_data(ctx.log_path)
