@@ -182,3 +182,42 @@ def test_ctrl_c_on_watch_leaves_the_execution_running(workdir: Path) -> None:
     finally:
         watcher.kill()
         smpipe(workdir, "stop", "latest", "--wait")
+
+
+def test_running_a_compiled_definition_loads_no_compiler_models(workdir: Path) -> None:
+    """The fixed cost of a local run: neither pydantic (the spec models) nor the YAML loader
+    is imported to run a compiled definition."""
+    probe = (
+        "import sys\nfrom pipeline.cli import main\ntry:\n    main()\nexcept SystemExit:\n"
+        "    pass\nprint('loaded:', sorted(m for m in ('pydantic', 'yaml', 'compiler.model') "
+        "if m in sys.modules))\n"
+    )
+    env = {**os.environ, "SMPIPE_STATE_DIR": str(workdir / ".smpipe")}
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "run", "toy.json"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "toy: Succeeded" in done.stdout, done.stderr
+    assert done.stdout.splitlines()[-1] == "loaded: []"
+
+
+def test_a_job_gets_its_death_signal_without_a_second_interpreter() -> None:
+    import shutil
+
+    from pipeline.local.jobs import _with_death_signal
+
+    command = _with_death_signal(["python3", "job.py"])
+    if sys.platform.startswith("linux") and shutil.which("setpriv"):
+        assert command == [
+            shutil.which("setpriv"),
+            "--pdeathsig",
+            "KILL",
+            "--",
+            "python3",
+            "job.py",
+        ]
+    assert command[-2:] == ["python3", "job.py"]
