@@ -12,8 +12,8 @@ Every figure is the median of ``--runs`` repetitions (the machine is shared: use
   or one of its step jobs), from ``getrusage(RUSAGE_CHILDREN)`` in a fresh measuring process.
 - wide: pipelines of 5, 20 and 50 processing steps running a no-op script (no cache), as a
   chain (each DependsOn the one before) and as a fan-out (all independent); each a separate
-  ``smpipe run`` process. "engine/step" is the chain's execution time per step less the time
-  the job itself takes (``python noop.py`` run directly): what the engine adds per step.
+  ``smpipe run`` process. "engine/step" is the chain's execution time per step less what as
+  many ``python noop.py`` run one after the other take just before: what the engine adds.
 - state: 200 executions of a small cached pipeline in one process (the time of the first and
   last 20, and the state's bytes per execution), then 10,000 executions seeded into the
   state, and the whole-process time of ``smpipe steps latest``, ``smpipe executions`` and a
@@ -199,66 +199,63 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def job_floor(workdir: Path, runs: int) -> tuple[float, float]:
-    """What a no-op job's own process costs (wall, cpu): ``python noop.py`` started directly,
-    in the environment the engine gives its jobs."""
-    script = workdir / "noop.py"
-    script.write_text(NOOP)
+def plain_chain(script: Path, width: int) -> tuple[float, float]:
+    """``width`` no-op jobs one after the other, started directly (wall, cpu): what the
+    chain's jobs cost by themselves, measured in the same moment as the chain."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-    walls, cpus = [], []
-    for _ in range(max(5, runs * 3)):
-        started, cpu = time.perf_counter(), children_cpu()
+    started, cpu = time.perf_counter(), children_cpu()
+    for _ in range(width):
         subprocess.run([sys.executable, str(script)], check=True, env=env)
-        walls.append(time.perf_counter() - started)
-        cpus.append(children_cpu() - cpu)
-    return median(walls), median(cpus)
+    return time.perf_counter() - started, children_cpu() - cpu
 
 
 def bench_wide(runs: int) -> None:
     with tempfile.TemporaryDirectory(prefix="smpipe-bench-") as tmp:
         workdir = Path(tmp)
-        floor, floor_cpu = job_floor(workdir, runs)
-        print(
-            f"a no-op job's own process (python noop.py): {floor * 1000:.1f} ms "
-            f"(cpu {floor_cpu * 1000:.1f} ms)\n"
-        )
+        script = workdir / "noop.py"
+        script.write_text(NOOP)
         print(
             f"{'pipeline':<14} {'wall (s)':>9} {'cpu (s)':>8} {'execution (s)':>14} "
-            f"{'per step (ms)':>14}"
+            f"{'per step (ms)':>14} {'engine/step wall':>17} {'cpu':>6}"
         )
-        per_step: dict[int, tuple[float, float]] = {}
+        overheads: dict[int, float] = {}
         for shape in ("chain", "fanout"):
             for width in WIDTHS:
                 definition = workdir / f"{shape}{width}.json"
                 definition.write_text(wide_definition(width, shape))
-                walls, cpus, executions = [], [], []
+                walls, cpus, executions, extra_walls, extra_cpus = [], [], [], [], []
                 for run in range(runs):
                     state = workdir / f"state-{shape}{width}-{run}"
                     seed_noop_bundle(state, workdir)
+                    plain_wall, plain_cpu = (
+                        plain_chain(script, width) if shape == "chain" else (0, 0)
+                    )
                     measured = timed(["run", str(definition), "--state-dir", str(state)])
                     walls.append(float(measured["wall"]))
                     cpus.append(float(measured["cpu"]))
                     executions.append(execution_seconds(state))
+                    extra_walls.append((executions[-1] - plain_wall) / width)
+                    extra_cpus.append((cpus[-1] - plain_cpu) / width)
                 execution = median(executions)
+                engine = ""
                 if shape == "chain":
-                    per_step[width] = (execution / width, median(cpus))
+                    overheads[width] = median(extra_walls)
+                    engine = (
+                        f"{overheads[width] * 1000:>14.1f} ms {median(extra_cpus) * 1000:>5.1f}"
+                    )
                 print(
                     f"{shape + ' ' + str(width):<14} {median(walls):>9.3f} {median(cpus):>8.3f} "
-                    f"{execution:>14.3f} {execution / width * 1000:>14.1f}"
+                    f"{execution:>14.3f} {execution / width * 1000:>14.1f} {engine}"
                 )
-        print("\nengine overhead per no-op step, wall (chain per step - the job's own process):")
-        for width, (seconds, _) in per_step.items():
-            overhead = seconds - floor
+        print(
+            "\nengine/step: a chain's execution time (and the command's cpu) per step, less the "
+            "same number of `python noop.py` run one after the other just before it"
+        )
+        for width, overhead in overheads.items():
             print(
                 f"  chain {width:<3} {overhead * 1000:6.1f} ms  "
                 f"{verdict(overhead * 1000, TARGETS['engine/step'] * 1000)} ms"
             )
-        first, last = min(per_step), max(per_step)
-        engine_cpu = (per_step[last][1] - per_step[first][1]) / (last - first) - floor_cpu
-        print(
-            f"engine cpu per no-op step (chain {first} -> {last}, less the job's): "
-            f"{engine_cpu * 1000:.1f} ms"
-        )
 
 
 # ---- state growth ----

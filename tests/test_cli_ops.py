@@ -55,6 +55,15 @@ def executing_job(workdir: Path) -> int | None:
     return None
 
 
+def job_alive(pid: int, token: str | None) -> bool:
+    """The same process (not a reused pid) and not a zombie waiting for init to reap it."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        state = ""
+    return process_token(pid) == token and state != "Z"
+
+
 def test_ops_commands_show_a_finished_execution(workdir: Path) -> None:
     run = smpipe(workdir, "run", "toy.json")
     assert run.returncode == 0, run.stderr
@@ -127,6 +136,7 @@ def test_kill_9_mid_step_leaves_readable_state_and_the_registry_intact(workdir: 
     assert smpipe(workdir, "run", "toy.json").returncode == 0  # registers version 1
     runner = start_run(workdir, "slow.json")
     job = wait_for(lambda: executing_job(workdir), "a step to be Executing")
+    token = process_token(int(str(job)))
     os.kill(runner.pid, signal.SIGKILL)
     runner.wait(timeout=30)
 
@@ -140,7 +150,7 @@ def test_kill_9_mid_step_leaves_readable_state_and_the_registry_intact(workdir: 
     registry = smpipe(workdir, "registry", "list", "test-group")
     assert registry.stdout.count("PendingManualApproval") == 1
     # The job died with its runner (no orphan), and the database is consistent.
-    wait_for(lambda: process_token(int(str(job))) is None, "the orphaned job to end", 30)
+    wait_for(lambda: not job_alive(int(str(job)), token), "the orphaned job to end", 30)
     with sqlite3.connect(workdir / ".smpipe" / "state.db") as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     # A Failed execution can be retried; a killed one is no exception.
@@ -171,10 +181,16 @@ def test_ctrl_c_on_watch_leaves_the_execution_running(workdir: Path) -> None:
     assert smpipe(workdir, "run", "slow.json", "--no-wait").returncode == 0
     env = {**os.environ, "SMPIPE_STATE_DIR": str(workdir / ".smpipe")}
     watcher = subprocess.Popen(
-        [*SMPIPE, "watch", "latest"], cwd=workdir, env=env, stdout=subprocess.PIPE, text=True
+        [*SMPIPE, "watch", "latest"],
+        cwd=workdir,
+        env={**env, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         wait_for(lambda: executing_job(workdir), "a step to be Executing")
+        assert watcher.stdout is not None
+        watcher.stdout.readline()  # the watcher is up (a signal while it starts kills it)
         watcher.send_signal(signal.SIGINT)
         assert watcher.wait(timeout=30) == 130
         state = LocalHome(workdir / ".smpipe").state
