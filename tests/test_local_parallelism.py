@@ -190,3 +190,29 @@ def test_cli_max_parallel_steps_json_and_watch(tmp_path: Path, shared: Path) -> 
         "run", str(tmp_path / "fan.json"), "--max-parallel", "1", "--backend", "sagemaker"
     )
     assert refused.returncode == 2 and "--max-parallel caps the local engine" in refused.stderr
+
+
+def test_finished_sandboxes_are_removed_after_the_run(backend: LocalBackend, shared: Path) -> None:
+    (shared / "release").touch()
+    backend.upsert("fan", fanout_pipeline(3, shared), "role", None)
+    arn = backend.start("fan", {})
+    assert backend.wait(arn, timeout=120)
+    assert backend.describe_execution(arn).status == "Succeeded"
+    jobs = backend.home.root / "jobs" / arn.rsplit("/", 1)[1]
+    assert sorted(path.name for path in jobs.iterdir()) == ["F00", "F01", "F02"]
+    assert not list(jobs.glob("*/*/sandbox"))
+
+
+def test_a_step_context_without_an_engine_list_removes_at_once(tmp_path: Path) -> None:
+    from pipeline.local.steps.context import StepContext
+
+    folder = tmp_path / "sandbox" / "opt"
+    folder.mkdir(parents=True)
+    context = StepContext.__new__(StepContext)
+    context.discarded = None
+    context.discard(tmp_path / "sandbox")
+    assert not (tmp_path / "sandbox").exists()
+    context.discarded = []
+    (tmp_path / "later").mkdir()
+    context.discard(tmp_path / "later")
+    assert context.discarded == [tmp_path / "later"] and (tmp_path / "later").exists()

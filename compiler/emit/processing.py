@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.emit.bootstrap import BUNDLE_BOOTSTRAP, CODE_DIR
+# Re-exported: importers and the local engine's readers take them from here too.
+from compiler.emit.bootstrap import BUNDLE_BOOTSTRAP as BUNDLE_BOOTSTRAP
+from compiler.emit.bootstrap import CODE_DIR as CODE_DIR
 from compiler.emit.values import EmitContext, emit_map, emit_value, execution_scoped, image_uri
 from compiler.model import CacheSpec, ProcessingStep, Resources, TrainingStep
 

@@ -265,7 +265,7 @@ class ExecutionEngine:
             scope=self.scope,
             stop=self.stop,
             log_path=log_path,
-            discarded=[] if discarded is None else discarded,
+            discarded=discarded,
         )
         try:
             result = RUNNERS[step.type](context, arguments)

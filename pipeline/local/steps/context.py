@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,8 +26,8 @@ class StepContext:
     scope: Scope
     stop: threading.Event
     log_path: Path
-    # Folders to remove once the step's end is recorded (see ``discard``).
-    discarded: list[Path] = field(default_factory=list)
+    # Folders to remove once the step's end is recorded (see ``discard``); None: at once.
+    discarded: list[Path] | None = None
 
     @property
     def job_dir(self) -> Path:
@@ -45,8 +46,12 @@ class StepContext:
 
     def discard(self, folder: Path) -> None:
         """Remove ``folder`` (a finished job's sandbox) after the step's end is recorded: on
-        some disks each rmdir costs milliseconds, which the next step need not wait for."""
-        self.discarded.append(folder)
+        some disks each rmdir costs milliseconds, which the next step need not wait for.
+        Without an engine that collects them (``discarded`` None), it is removed now."""
+        if self.discarded is None:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            self.discarded.append(folder)
 
     def job_started(self, pid: int) -> None:
         self.home.state.set_step_log(self.execution_arn, self.step.name, str(self.log_path), pid)
