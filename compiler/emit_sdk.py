@@ -22,12 +22,15 @@ import logging
 import os
 import sys
 import warnings
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from compiler.emit.bootstrap import BUNDLE_BOOTSTRAP, CODE_DIR
 from compiler.emit.definition import resolve_images
 from compiler.emit.processing import CODE_INPUT_NAME
+from compiler.emit.retry import step_retry_policies
+from compiler.errors import UsageError
+from compiler.job_settings import STEP_EXCEPTION_TYPES, Retryable
 from compiler.model import (
     CacheSpec,
     ConditionStep,
@@ -42,6 +45,7 @@ from compiler.model import (
 )
 from compiler.references import ExecutionRef, JoinRef, JsonGetRef, ParamRef, StepOutputRef
 
+T = TypeVar("T")
 # SDK settings that keep definition() offline (see DESIGN.md "Facts found about the SDK").
 TELEMETRY_OPT_OUT = {
     "SchemaVersion": "1.0",
@@ -205,6 +209,40 @@ class _Builder:
         expire = cache.expire_after if cache.enabled else None
         return CacheConfig(enable_caching=cache.enabled, expire_after=expire)
 
+    def retry_policies(self, step: Retryable) -> list[Any] | None:
+        """``StepRetryPolicy`` for Step.* types, ``SageMakerJobStepRetryPolicy`` for
+        SageMaker.* ones; the SDK has no class for a policy that mixes them."""
+        from sagemaker.mlops.workflow.retry import (
+            SageMakerJobExceptionTypeEnum,
+            SageMakerJobStepRetryPolicy,
+            StepExceptionTypeEnum,
+            StepRetryPolicy,
+        )
+
+        built = []
+        for policy in step_retry_policies(self.spec, step):
+            settings = {
+                "backoff_rate": policy.backoff_rate,
+                "interval_seconds": policy.interval_seconds,
+                "max_attempts": policy.max_attempts,
+                "expire_after_mins": policy.expire_after_minutes,
+            }
+            step_kinds = [k for k in policy.exceptions if k in STEP_EXCEPTION_TYPES]
+            if len(step_kinds) == len(policy.exceptions):
+                # value=: called positionally, the SDK's DefaultEnumMeta returns the first member.
+                kinds = [StepExceptionTypeEnum(value=k) for k in policy.exceptions]
+                built.append(StepRetryPolicy(exception_types=kinds, **settings))
+            elif not step_kinds:
+                job_kinds = [SageMakerJobExceptionTypeEnum(value=k) for k in policy.exceptions]
+                built.append(SageMakerJobStepRetryPolicy(exception_types=job_kinds, **settings))
+            else:
+                raise UsageError(
+                    f'step "{getattr(step, "name", "?")}": SDK v3 cannot express a retry policy that mixes '
+                    f"{', '.join(policy.exceptions)} (StepRetryPolicy takes Step.* types, "
+                    "SageMakerJobStepRetryPolicy SageMaker.* ones); split it in two"
+                )
+        return built or None
+
     # ---- steps ----
     def processing(self, step: ProcessingStep) -> Any:
         from sagemaker.core.processing import Processor
@@ -272,6 +310,7 @@ class _Builder:
             step_args=step_args,
             property_files=files or None,
             cache_config=self.cache(step),
+            retry_policies=self.retry_policies(step),
             display_name=step.display_name,
             description=step.description,
             depends_on=list(step.depends_on) or None,
@@ -305,14 +344,22 @@ class _Builder:
             # Else it derives one from the image URI, which fails for a parameter's image.
             base_job_name=step.name,
             role=self.spec.pipeline.role,
-            compute=Compute(
-                instance_type=instance_type,
-                instance_count=instance_count,
-                volume_size_in_gb=volume,
+            compute=sdk_refusal(
+                step.name,
+                "volume_size_gb",
+                lambda: Compute(
+                    instance_type=instance_type,
+                    instance_count=instance_count,
+                    volume_size_in_gb=volume,
+                ),
             ),
             hyperparameters={k: self.text(v) for k, v in step.hyperparameters.items()},
-            stopping_condition=StoppingCondition(
-                max_runtime_in_seconds=self.value(step.stopping_condition.max_runtime_seconds)
+            stopping_condition=sdk_refusal(
+                step.name,
+                "stopping_condition.max_runtime_seconds",
+                lambda: StoppingCondition(
+                    max_runtime_in_seconds=self.value(step.stopping_condition.max_runtime_seconds)
+                ),
             ),
             output_data_config=OutputDataConfig(
                 s3_output_path=self.execution_scoped(step.name, "model"),
@@ -326,6 +373,7 @@ class _Builder:
             name=step.name,
             step_args=trainer.train(),
             cache_config=self.cache(step),
+            retry_policies=self.retry_policies(step),
             display_name=step.display_name,
             description=step.description,
             depends_on=list(step.depends_on) or None,
@@ -376,6 +424,7 @@ class _Builder:
         return ModelStep(
             name=step.name,
             step_args=step_args,
+            retry_policies=self.retry_policies(step),
             display_name=step.display_name,
             description=step.description,
             depends_on=list(step.depends_on) or None,
@@ -464,8 +513,6 @@ def build_sdk_pipeline(spec: Spec, region: str) -> Any:
         try:
             return _Builder(spec, region).pipeline()
         except ImportError as error:
-            from compiler.errors import UsageError
-
             raise UsageError(
                 f"the SageMaker Python SDK v3 is not installed ({error}); "
                 "install the sdk extra: pip install 'smpipe[sdk]'"
@@ -487,6 +534,21 @@ def normalise_sdk_definition(document: dict[str, Any]) -> dict[str, Any]:
     if result.get("MlflowConfig") is None:
         result.pop("MlflowConfig", None)
     return result
+
+
+def sdk_refusal(step: str, field: str, build: Callable[[], T]) -> T:
+    """``build()``; an SDK class that refuses a pipeline parameter where SageMaker takes one
+    becomes a UsageError quoting the SDK (docs/sdk-equivalence.md lists these fields)."""
+    from pydantic import ValidationError
+
+    try:
+        return build()
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise UsageError(
+            f'step "{step}": SDK v3 cannot express {field} as a pipeline parameter: '
+            f"{error.title}.{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+        ) from error
 
 
 def _bucket_of(uri: str) -> str:

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Discriminator, Field, Tag
 
+from compiler.job_settings import Retryable, RetryPolicy
 from compiler.references import Operand, StepOutputRef, Strict, Value
 from compiler.typed_values import IntegerValue, ParameterType, ParamOrKey, StringValue
 
@@ -93,6 +94,9 @@ class Defaults(Strict):
     instance_count: IntegerValue = 1
     volume_size_gb: IntegerValue = 30
     cache: CacheSpec | None = None
+    retry: list[RetryPolicy] = Field(
+        default_factory=list, description="Retry policies of every step that takes them."
+    )
 
 
 class StepBase(Strict):
@@ -123,7 +127,7 @@ class PropertyFile(Strict):
     path: str = Field(description="The file's path inside that output, e.g. evaluation.json.")
 
 
-class ProcessingStep(StepBase, Resources):
+class ProcessingStep(StepBase, Resources, Retryable):
     type: Literal["processing"]
     image: ParamOrKey = Field(
         description="A key of `images`, or {param: NAME}: a String parameter holding an image URI."
@@ -146,7 +150,7 @@ class StoppingCondition(Strict):
     max_runtime_seconds: IntegerValue = 86400
 
 
-class TrainingStep(StepBase, Resources):
+class TrainingStep(StepBase, Resources, Retryable):
     type: Literal["training"]
     image: ParamOrKey = Field(
         description="A key of `images` (a built-in algorithm or framework image), or "
@@ -185,7 +189,7 @@ class ModelMetrics(Strict):
     model_constraints: MetricsFile | None = None
 
 
-class RegisterStep(StepBase):
+class RegisterStep(StepBase, Retryable):
     type: Literal["register"]
     model_data: Value = Field(
         description="The model artifact, e.g. {step: TrainModel, output: model}."

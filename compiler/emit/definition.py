@@ -16,7 +16,9 @@ from compiler.emit.processing import (
     property_files,
     training_arguments,
 )
+from compiler.emit.retry import retry_policies
 from compiler.emit.values import EmitContext
+from compiler.job_settings import Retryable
 from compiler.model import (
     ConditionStep,
     FailStep,
@@ -66,6 +68,8 @@ def _step(ctx: EmitContext, step: Step, by_name: dict[str, Step]) -> dict[str, A
         cache = cache_config(ctx, step)
         if cache is not None:
             entry["CacheConfig"] = cache
+    if isinstance(step, Retryable) and (policies := retry_policies(ctx, step)):
+        entry["RetryPolicies"] = policies
     if step.depends_on:
         entry["DependsOn"] = list(step.depends_on)
     if step.display_name:

@@ -8,6 +8,7 @@ from compiler.rules import (  # noqa: F401  (they register rules)
     images,
     limits,
     references,
+    retry,
     types,
 )
 from compiler.rules.context import SpecContext

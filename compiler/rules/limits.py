@@ -186,7 +186,7 @@ def _approval_statuses(ctx: SpecContext) -> Iterator[Diagnostic]:
     "A count, size, duration or string length is outside SageMaker's limits.",
 )
 def value_out_of_range(ctx: SpecContext) -> Iterator[Diagnostic]:
-    return _deduplicated(_out_of_range(ctx))
+    yield from _deduplicated(_out_of_range(ctx))
 
 
 def _out_of_range(ctx: SpecContext) -> Iterator[Diagnostic]:

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from pipeline.local import retry
 from pipeline.local.database import utc_now
 from pipeline.local.definition import Definition, StepDef, dependencies, load_definition
 from pipeline.local.errors import LocalEngineError, StepFailed, StepStopped
@@ -252,6 +253,41 @@ class ExecutionEngine:
             self.properties[step.name] = properties
             return "Succeeded", None
 
+        return self._run_with_retries(step, arguments, cache_key, discarded)
+
+    def _run_with_retries(
+        self,
+        step: StepDef,
+        arguments: Mapping[str, Any],
+        cache_key: str | None,
+        discarded: list[Path] | None,
+    ) -> tuple[str, str | None]:
+        """Attempts until one succeeds or the step's RetryPolicies cover no further retry
+        (``pipeline.local.retry``); a retried attempt's failure does not fail the execution."""
+        plan = retry.RetryPlan(retry.policies_of(step.raw))
+        while True:
+            status, reason, context = self._attempt(step, arguments, cache_key, plan, discarded)
+            again = plan.decision
+            if status != "Failed" or again is None:
+                return status, reason
+            context.log(
+                f"{again.exception_type}: retry {plan.retries} by "
+                f"RetryPolicies[{again.policy_index}] in {again.delay_seconds:g}s "
+                f"(attempt {context.attempt + 1})"
+            )
+            if self.stop.wait(again.delay_seconds * retry.time_scale()):
+                self.failed.set()
+                return status, reason
+
+    def _attempt(
+        self,
+        step: StepDef,
+        arguments: Mapping[str, Any],
+        cache_key: str | None,
+        plan: retry.RetryPlan,
+        discarded: list[Path] | None,
+    ) -> tuple[str, str | None, StepContext]:
+        state = self.home.state
         attempt = state.start_step(self.arn, step.name, step.type, None, cache_key)
         log_path = self.home.log_path(self.execution_id, step.name, attempt)
         state.set_step_log(self.arn, step.name, str(log_path), None)
@@ -268,30 +304,34 @@ class ExecutionEngine:
             discarded=discarded,
         )
         try:
+            fault = retry.injected_fault(step.name, attempt)
+            if fault is not None:
+                raise StepFailed(fault)
             result = RUNNERS[step.type](context, arguments)
         except StepStopped:
             context.log("stopped")
             self._finish_step(step.name, "Stopped", failure_reason="Stopped by request")
-            return "Stopped", None
+            return "Stopped", None, context
         except StepFailed as failure:
             reason = str(failure)[:1024]
-            context.log(f"failed: {reason}")
-            self._finish_step(step.name, "Failed", failure_reason=reason)
-            return "Failed", reason
         except Exception as error:  # a malformed request or a bug: the step fails, not the run
             kind = "ClientError" if isinstance(error, LocalEngineError) else "InternalError"
             reason = f"{kind}: {type(error).__name__}: {error}; log: {log_path}"[:1024]
-            context.log(f"failed: {reason}")
+        else:
+            self.properties[step.name] = result.properties
+            self._finish_step(
+                step.name,
+                "Succeeded",
+                properties=result.properties,
+                metadata={**result.metadata, "LogFile": str(log_path)},
+            )
+            return "Succeeded", None, context
+        context.log(f"failed: {reason}")
+        if plan.decide(reason) is None:
             self._finish_step(step.name, "Failed", failure_reason=reason)
-            return "Failed", reason
-        self.properties[step.name] = result.properties
-        self._finish_step(
-            step.name,
-            "Succeeded",
-            properties=result.properties,
-            metadata={**result.metadata, "LogFile": str(log_path)},
-        )
-        return "Succeeded", None
+        else:  # retried: recorded, but the execution goes on
+            state.finish_step(self.arn, step.name, "Failed", failure_reason=reason)
+        return "Failed", reason, context
 
     def _finish_step(self, name: str, status: str, **record: Any) -> None:
         if status == "Failed":  # known to the scheduler before anyone can read it

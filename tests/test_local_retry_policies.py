@@ -1,0 +1,117 @@
+"""Retry by policy in the local engine: classification, backoff, limits, injected faults."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from local_support import chain_pipeline, seed_all
+
+from pipeline.local import retry
+from pipeline.local.backend import LocalBackend
+from pipeline.local.retry import Policy, classify, next_retry
+
+
+def test_failures_are_classified_like_sagemaker() -> None:
+    assert classify("CapacityError: Unable to provision requested ML compute capacity") == (
+        "SageMaker.CAPACITY_ERROR"
+    )
+    assert classify("InternalServerError: We encountered an internal error") == (
+        "SageMaker.JOB_INTERNAL_ERROR"
+    )
+    assert classify("ResourceLimitExceeded: account-level service limit") == (
+        "SageMaker.RESOURCE_LIMIT"
+    )
+    assert classify("ThrottlingException: Rate exceeded") == "Step.THROTTLING"
+    # The job's own error or a bad request: retrying cannot help.
+    assert classify("AlgorithmError: exit code 1") is None
+    assert classify("ClientError: no such key") is None
+
+
+def test_backoff_grows_by_the_rate_and_stops_at_max_attempts() -> None:
+    policy = Policy(
+        ("SageMaker.CAPACITY_ERROR",), interval_seconds=2, backoff_rate=3, max_attempts=3
+    )
+    reason = "CapacityError: no capacity"
+    delays = [next_retry([policy], reason, n, 0.0) for n in range(4)]
+    assert [d.delay_seconds if d else None for d in delays] == [2, 6, 18, None]
+
+
+def test_expire_after_bounds_the_retries_and_other_types_are_not_retried() -> None:
+    policy = Policy(("SageMaker.JOB_INTERNAL_ERROR",), interval_seconds=30, expire_after_min=1)
+    reason = "InternalServerError: oops"
+    assert next_retry([policy], reason, 0, 0.0) is not None  # 30 s < 60 s
+    assert next_retry([policy], reason, 1, 10.0) is None  # 10 + 60 s > 60 s
+    assert next_retry([policy], "CapacityError: none", 0, 0.0) is None
+    second = Policy(("SageMaker.CAPACITY_ERROR",), max_attempts=1)
+    found = next_retry([policy, second], "CapacityError: none", 0, 0.0)
+    assert found is not None and found.policy_index == 1
+
+
+@pytest.fixture
+def backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LocalBackend:
+    monkeypatch.setenv(retry.TIME_SCALE_VARIABLE, "0")
+    state = tmp_path / "state"
+    seed_all(state, tmp_path)
+    return LocalBackend(state)
+
+
+def _with_policy(policy: dict[str, object]) -> str:
+    definition = json.loads(chain_pipeline())
+    definition["Steps"][0]["RetryPolicies"] = [policy]
+    return json.dumps(definition)
+
+
+def _run(backend: LocalBackend, text: str) -> str:
+    backend.upsert("retrying", text, "role", None)
+    arn = backend.start("retrying", {})
+    assert backend.wait(arn, timeout=120)
+    return arn
+
+
+CAPACITY = {
+    "ExceptionType": ["SageMaker.CAPACITY_ERROR"],
+    "IntervalSeconds": 1,
+    "BackoffRate": 2.0,
+    "MaxAttempts": 3,
+}
+
+
+def test_a_covered_failure_is_retried_until_it_succeeds(
+    backend: LocalBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(retry.FAULTS_VARIABLE, "Prep:CapacityError:2")
+    arn = _run(backend, _with_policy(CAPACITY))
+    assert backend.describe_execution(arn).status == "Succeeded"
+    prep = next(s for s in backend.list_steps(arn) if s.name == "Prep")
+    assert (prep.status, prep.attempt) == ("Succeeded", 3)
+    first, second = (_log(backend, arn, "Prep", n) for n in (1, 2))
+    assert "failed: CapacityError: injected by SMPIPE_FAULTS (attempt 1 of 2)" in first
+    assert "SageMaker.CAPACITY_ERROR: retry 1 by RetryPolicies[0] in 1s (attempt 2)" in first
+    assert "SageMaker.CAPACITY_ERROR: retry 2 by RetryPolicies[0] in 2s (attempt 3)" in second
+
+
+def _log(backend: LocalBackend, arn: str, step: str, attempt: int) -> str:
+    return backend.home.log_path(arn.rsplit("/", 1)[1], step, attempt).read_text()
+
+
+def test_retries_stop_at_max_attempts(
+    backend: LocalBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(retry.FAULTS_VARIABLE, "Prep:CapacityError:9")
+    arn = _run(backend, _with_policy({**CAPACITY, "MaxAttempts": 2}))
+    assert backend.describe_execution(arn).status == "Failed"
+    prep = next(s for s in backend.list_steps(arn) if s.name == "Prep")
+    assert (prep.status, prep.attempt) == ("Failed", 3)  # the first try and two retries
+    assert (prep.failure_reason or "").startswith("CapacityError: injected")
+
+
+def test_a_failure_outside_the_policy_types_is_not_retried(
+    backend: LocalBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(retry.FAULTS_VARIABLE, "Prep:InternalServerError:1")
+    arn = _run(backend, _with_policy(CAPACITY))
+    prep = next(s for s in backend.list_steps(arn) if s.name == "Prep")
+    assert (prep.status, prep.attempt) == ("Failed", 1)
+    assert backend.describe_execution(arn).status == "Failed"
