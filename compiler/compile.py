@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from compiler.definition_check import check_definition
 from compiler.diagnostics import Diagnostic, locate, render_text
 from compiler.emit.definition import build_definition, dumps
+from compiler.emit.settings import pipeline_settings
 from compiler.errors import SmpipeError
 from compiler.loader import LoadedDocument, load_file
 from compiler.model import Spec
@@ -74,6 +75,15 @@ class CompileResult:
     @property
     def description(self) -> str | None:
         return self.spec.pipeline.description
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """ParallelismConfiguration and Tags, in CreatePipeline's shape (each when set)."""
+        return pipeline_settings(self.spec)
+
+    @property
+    def max_parallel_steps(self) -> int | None:
+        return self.spec.pipeline.max_parallel_steps
 
 
 class SpecProblems(SmpipeError):

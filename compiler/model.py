@@ -33,6 +33,15 @@ class PipelineSection(Strict):
         description="Name of the String parameter holding the code bundle's S3 URI "
         "(pipeline_code.tar.gz); processing steps unpack it and run their script from it."
     )
+    max_parallel_steps: int | None = Field(
+        default=None,
+        description="ParallelismConfiguration.MaxParallelExecutionSteps: at most this many "
+        "steps run at once. Not part of the definition: upsert and start send it, Terraform "
+        "sets it on the pipeline, the local engine honours it.",
+    )
+    tags: dict[str, str] = Field(
+        default_factory=dict, description="The pipeline's tags (CreatePipeline Tags; Terraform)."
+    )
 
 
 class Parameter(Strict):

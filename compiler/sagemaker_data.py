@@ -22,9 +22,26 @@ def image_config() -> dict[str, Any]:
 
 @cache
 def _compiled(pattern: str) -> re.Pattern[str]:
-    # botocore patterns are Java-style; \p{...} classes only appear in descriptions, which
-    # are checked for length only.
     return re.compile(pattern)
+
+
+def _python_pattern(pattern: str) -> str | None:
+    r"""botocore's Java-style pattern for Python's re. Python has no \p{...} classes; the
+    tag patterns' \p{L} (letters), \p{Z} (separators) and \p{N} (numbers) are mapped. None
+    for other classes (descriptions' \p{M}, \p{S}, \p{P}: checked for length only)."""
+    if re.search(r"\\p\{[^LZN]\}", pattern):
+        return None
+    if "\\p{" not in pattern:
+        return pattern
+    # In botocore's patterns these classes sit inside one [...]: letters are "not a non-word,
+    # not a digit, not _"; the rest of the class stays a class.
+    inner = re.search(r"\[([^\]]*)\]", pattern)
+    if inner is None:
+        return None
+    body = inner.group(1)
+    letters = "[^\\W\\d_]|" if "\\p{L}" in body else ""
+    body = body.replace("\\p{L}", "").replace("\\p{Z}", "\\s").replace("\\p{N}", "\\d")
+    return f"{pattern[: inner.start()]}(?:{letters}[{body}]){pattern[inner.end() :]}"
 
 
 def check_name(kind: str, value: str) -> str | None:
@@ -36,7 +53,8 @@ def check_name(kind: str, value: str) -> str | None:
     if high is not None and len(value) > high:
         return f"is {len(value)} characters long; SageMaker allows at most {high}"
     pattern = limit.get("pattern")
-    if pattern and "\\p{" not in pattern and not _compiled(pattern).fullmatch(value):
+    python = _python_pattern(pattern) if pattern else None
+    if python and not _compiled(python).fullmatch(value):
         return f"does not match SageMaker's pattern {pattern}"
     return None
 

@@ -45,6 +45,13 @@ LIMITED_MEMBERS = {
     "training_instance_count": ("CreateTrainingJob", ["ResourceConfig", "InstanceCount"]),
     "max_runtime_seconds": ("CreateTrainingJob", ["StoppingCondition", "MaxRuntimeInSeconds"]),
     "s3_uri": ("CreateProcessingJob", ["ProcessingInputs", "S3Input", "S3Uri"]),
+    "max_parallel_steps": (
+        "CreatePipeline",
+        ["ParallelismConfiguration", "MaxParallelExecutionSteps"],
+    ),
+    "tags": ("CreatePipeline", ["Tags"]),
+    "tag_key": ("CreatePipeline", ["Tags", "Key"]),
+    "tag_value": ("CreatePipeline", ["Tags", "Value"]),
 }
 # Shapes with an enum of allowed values.
 ENUMS = {

@@ -67,3 +67,40 @@ def test_the_comparison_notices_a_changed_file(tmp_path: Path) -> None:
     sent = _terraform_value(workdir, definition_file, "sha256(local.pipeline_definition)")
     compiled = compile_spec_file(ROOT / "spec" / "titanic-modelbuild.yaml", env="dev").text
     assert sent != hashlib.sha256(compiled.encode("utf-8")).hexdigest()
+
+
+SETTINGS_LOCALS = ("pipeline_settings", "max_parallel_steps", "pipeline_tags")
+TYPED = ROOT / "tests" / "golden" / "typed-parameters" / "spec.yaml"
+
+
+def _settings_value(tmp_path: Path, settings_file: Path) -> object:
+    """[max_parallel_steps, pipeline_tags] as the module's own locals compute them."""
+    with (TF_DIR / "sagemaker.tf").open(encoding="utf-8") as handle:
+        locals_block = hcl2.load(handle)["locals"][0]
+    lines = [f"  {name} = {locals_block[name][2:-1]}" for name in SETTINGS_LOCALS]
+    shutil.copy(TF_DIR / "variables.tf", tmp_path / "variables.tf")
+    (tmp_path / "main.tf").write_text("locals {\n" + "\n".join(lines) + "\n}\n", encoding="utf-8")
+    result = subprocess.run(
+        [str(TERRAFORM), "console", f"-var=pipeline_settings_path={settings_file}"],
+        input="jsonencode([local.max_parallel_steps, local.pipeline_tags])",
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def test_terraform_sets_the_spec_parallelism_and_tags_on_the_pipeline(tmp_path: Path) -> None:
+    compiled = compile_spec_file(TYPED, env="test")
+    settings_file = tmp_path / "typed.settings.json"
+    settings_file.write_text(json.dumps(compiled.settings), encoding="utf-8")
+    workdir = tmp_path / "tf"
+    workdir.mkdir()
+    assert _settings_value(workdir, settings_file) == [
+        4,
+        {"team": "ml-platform", "cost-center": "1234"},
+    ]
+    # Without the file (a spec without settings): no cap, no tags of the spec's own.
+    assert _settings_value(workdir, tmp_path / "missing.json") == [None, {}]

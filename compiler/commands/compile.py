@@ -11,6 +11,7 @@ import click
 from compiler.commands.options import deploy_variable_options, parse_limit_option, strict_option
 from compiler.compile import compile_spec_file
 from compiler.diagnostics import render_text
+from compiler.emit.settings import dumps_settings
 from compiler.errors import UsageError
 from compiler.variables import parse_var_options
 from compiler.yaml_limits import DEFAULT_LIMITS
@@ -26,6 +27,12 @@ from compiler.yaml_limits import DEFAULT_LIMITS
     metavar="FILE",
     help="Write the definition here (atomically) instead of standard output.",
 )
+@click.option(
+    "--settings-out",
+    metavar="FILE",
+    help="Also write the pipeline's settings (ParallelismConfiguration, Tags: not part of the "
+    "definition) as JSON here; Terraform and `smpipe upsert DEFINITION` read them.",
+)
 @strict_option
 def compile_command(
     spec: str,
@@ -33,6 +40,7 @@ def compile_command(
     var_options: tuple[str, ...],
     parse_limits: tuple[str, ...],
     output: str | None,
+    settings_out: str | None,
     strict: bool,
 ) -> None:
     """Compile a spec into the SageMaker pipeline definition JSON.
@@ -52,6 +60,8 @@ def compile_command(
     )
     if result.warnings:
         click.echo(render_text(result.warnings, {}), nl=False, err=True)
+    if settings_out:
+        write_atomically(Path(settings_out), dumps_settings(result.settings))
     if output is None or output == "-":
         click.echo(result.text, nl=False)
         return

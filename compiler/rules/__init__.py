@@ -7,6 +7,7 @@ from compiler.rules import (  # noqa: F401  (they register rules)
     gate,
     images,
     limits,
+    pipeline_settings,
     references,
     retry,
     types,

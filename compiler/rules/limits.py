@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from compiler.diagnostics import Diagnostic, problem
 from compiler.model import ProcessingStep, RegisterStep, Resources, TrainingStep
 from compiler.rules.context import SpecContext
+from compiler.rules.pipeline_settings import max_parallel_steps_out_of_range
 from compiler.rules.registry import rule
 from compiler.sagemaker_data import check_name, limits
 from compiler.variables import is_unresolved
@@ -186,6 +187,7 @@ def _approval_statuses(ctx: SpecContext) -> Iterator[Diagnostic]:
     "A count, size, duration or string length is outside SageMaker's limits.",
 )
 def value_out_of_range(ctx: SpecContext) -> Iterator[Diagnostic]:
+    yield from max_parallel_steps_out_of_range(ctx)
     yield from _deduplicated(_out_of_range(ctx))
 
 

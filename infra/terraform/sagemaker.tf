@@ -14,6 +14,13 @@ locals {
   pipeline_definition_in_s3        = length(local.pipeline_definition) > local.pipeline_definition_inline_limit
   pipeline_definition_key          = "pipeline/definitions/${var.pipeline_name}/${sha256(local.pipeline_definition)}.json"
 
+  # The pipeline's settings beside its definition (not in it): the file
+  # `smpipe compile --settings-out` wrote from the spec's pipeline.max_parallel_steps and
+  # pipeline.tags, in CreatePipeline's shape. No file: no cap, no extra tags.
+  pipeline_settings  = jsondecode(fileexists(var.pipeline_settings_path) ? file(var.pipeline_settings_path) : "{}")
+  max_parallel_steps = try(local.pipeline_settings.ParallelismConfiguration.MaxParallelExecutionSteps, null)
+  pipeline_tags      = { for tag in try(local.pipeline_settings.Tags, []) : tag.Key => tag.Value }
+
   # Steps that start jobs carry a RoleArn; all of them must be the role created here.
   definition_role_arns = distinct(compact([
     for step in jsondecode(local.pipeline_definition).Steps : try(step.Arguments.RoleArn, "")
@@ -46,6 +53,16 @@ resource "aws_sagemaker_pipeline" "this" {
       version_id = aws_s3_object.pipeline_definition[0].version_id
     }
   }
+
+  dynamic "parallelism_configuration" {
+    for_each = local.max_parallel_steps == null ? [] : [local.max_parallel_steps]
+    content {
+      max_parallel_execution_steps = parallelism_configuration.value
+    }
+  }
+
+  # The spec's own tags (pipeline.tags), beside the provider's default_tags.
+  tags = local.pipeline_tags
 
   lifecycle {
     precondition {

@@ -40,6 +40,12 @@ variable "pipeline_definition_path" {
   default     = "../../build/titanic-modelbuild-dev.json"
 }
 
+variable "pipeline_settings_path" {
+  description = "The pipeline's settings (max_parallel_steps, tags) written by `smpipe compile ... --settings-out build/titanic-modelbuild-dev.settings.json`; relative to infra/terraform. A missing file means none."
+  type        = string
+  default     = "../../build/titanic-modelbuild-dev.settings.json"
+}
+
 variable "execution_role_name" {
   description = "Name of the pipeline execution role; spec/env/<environment>.yaml's role_arn must end in role/<this name>."
   type        = string

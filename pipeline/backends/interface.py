@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 TERMINAL_EXECUTION_STATUSES = frozenset({"Succeeded", "Failed", "Stopped"})
 ACTIVE_STEP_STATUSES = ("Starting", "Executing", "Stopping")
@@ -68,9 +68,15 @@ class Backend(Protocol):
     name: str
 
     def upsert(
-        self, pipeline_name: str, definition: str, role_arn: str, description: str | None
+        self,
+        pipeline_name: str,
+        definition: str,
+        role_arn: str,
+        description: str | None,
+        settings: Mapping[str, Any] | None = None,
     ) -> str:
-        """Create or update the pipeline; return its ARN."""
+        """Create or update the pipeline; return its ARN. ``settings``: CreatePipeline's
+        ``ParallelismConfiguration`` and ``Tags`` (``CompileResult.settings``)."""
         ...
 
     def start(
@@ -78,8 +84,10 @@ class Backend(Protocol):
         pipeline_name: str,
         parameters: Mapping[str, ParameterValue],
         description: str | None = None,
+        max_parallel_steps: int | None = None,
     ) -> str:
-        """Start an execution; return its ARN."""
+        """Start an execution; return its ARN. ``max_parallel_steps`` overrides the
+        pipeline's ParallelismConfiguration for this execution."""
         ...
 
     def describe_execution(self, execution_arn: str) -> ExecutionSummary: ...

@@ -49,8 +49,13 @@ def run(
     Exits 0 when the execution Succeeded, 1 when it Failed or was Stopped."""
     pipeline = load_source(source, env=env, variables=var_values(var_options), name=name)
     engine = open_backend(backend, state_dir, inline=not no_wait, max_parallel=max_parallel)
-    engine.upsert(pipeline.name, pipeline.definition, pipeline.role_arn, pipeline.description)
-    arn = engine.start(pipeline.name, parse_pairs(params, "--param"), description)
+    pipeline.upsert_into(engine)
+    arn = engine.start(
+        pipeline.name,
+        parse_pairs(params, "--param"),
+        description,
+        max_parallel_steps=pipeline.max_parallel_steps,
+    )
     click.echo(f"execution {arn}")
     if no_wait:
         return

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from compiler.errors import SmpipeError, UsageError
+from pipeline.backends.interface import Backend
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,21 @@ class PipelineSource:
     definition: str
     role_arn: str
     description: str | None
+    # CreatePipeline's ParallelismConfiguration and Tags (not part of the definition).
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def upsert_into(self, engine: Backend) -> str:
+        """Create or update the pipeline with its settings; its ARN."""
+        return engine.upsert(
+            self.name, self.definition, self.role_arn, self.description, self.settings
+        )
+
+    @property
+    def max_parallel_steps(self) -> int | None:
+        value = (self.settings.get("ParallelismConfiguration") or {}).get(
+            "MaxParallelExecutionSteps"
+        )
+        return int(value) if value is not None else None
 
 
 def var_values(options: Sequence[str]) -> dict[str, str]:
@@ -50,6 +66,7 @@ def load_source(
             definition=text,
             role_arn=role_arn or _first_role(document) or "",
             description=None,
+            settings=_settings_beside(path),
         )
     compiled = _compile_spec(path, env, variables)
     return PipelineSource(
@@ -57,7 +74,23 @@ def load_source(
         definition=compiled.definition,
         role_arn=role_arn or compiled.role_arn,
         description=compiled.description,
+        settings=compiled.settings,
     )
+
+
+def _settings_beside(path: Path) -> dict[str, Any]:
+    """``X.settings.json`` next to a definition ``X.json`` (``smpipe compile -o X.json
+    --settings-out X.settings.json``), when there is one."""
+    sidecar = path.with_suffix(".settings.json")
+    if not sidecar.is_file():
+        return {}
+    try:
+        data = json.loads(sidecar.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise SmpipeError(f"{sidecar}: not valid JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise SmpipeError(f"{sidecar}: expected an object with ParallelismConfiguration/Tags")
+    return data
 
 
 def _compile_spec(path: Path, env: str | None, variables: dict[str, str]) -> PipelineSource:
@@ -73,6 +106,7 @@ def _compile_spec(path: Path, env: str | None, variables: dict[str, str]) -> Pip
         definition=str(result.text),
         role_arn=str(result.role_arn),
         description=getattr(result, "description", None),
+        settings=dict(getattr(result, "settings", {}) or {}),
     )
 
 

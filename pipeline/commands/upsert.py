@@ -26,11 +26,12 @@ def upsert(
     backend: str,
     state_dir: Path | None,
 ) -> None:
-    """Create or update a pipeline from a spec or a compiled definition; print its ARN."""
+    """Create or update a pipeline from a spec or a compiled definition; print its ARN.
+
+    The spec's max_parallel_steps and tags go with it (from a definition X.json, those of
+    X.settings.json beside it, as `smpipe compile --settings-out` writes)."""
     pipeline = load_source(
         source, env=env, variables=var_values(var_options), name=name, role_arn=role_arn
     )
     engine = open_backend(backend, state_dir)
-    click.echo(
-        engine.upsert(pipeline.name, pipeline.definition, pipeline.role_arn, pipeline.description)
-    )
+    click.echo(pipeline.upsert_into(engine))

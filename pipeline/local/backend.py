@@ -24,6 +24,7 @@ from pipeline.local.errors import LocalEngineError
 from pipeline.local.home import LocalHome
 from pipeline.local.parallelism import local_limit
 from pipeline.local.parameters import parameter_values
+from pipeline.local.settings import save_execution_parallelism, save_pipeline_settings
 from pipeline.local.state import Runner, process_token
 
 
@@ -50,10 +51,16 @@ class LocalBackend:
 
     # ---- pipelines and executions ----
     def upsert(
-        self, pipeline_name: str, definition: str, role_arn: str, description: str | None
+        self,
+        pipeline_name: str,
+        definition: str,
+        role_arn: str,
+        description: str | None,
+        settings: Mapping[str, Any] | None = None,
     ) -> str:
         load_definition(definition)  # refuse what cannot run locally before storing it
         arn, _ = self.home.state.upsert_pipeline(pipeline_name, definition, description, role_arn)
+        save_pipeline_settings(self.home, pipeline_name, settings or {})
         return arn
 
     def start(
@@ -61,6 +68,7 @@ class LocalBackend:
         pipeline_name: str,
         parameters: Mapping[str, ParameterValue],
         description: str | None = None,
+        max_parallel_steps: int | None = None,
     ) -> str:
         local_limit(self.max_parallel)  # a bad SMPIPE_MAX_PARALLEL fails here, not in a runner
         state = self.home.state
@@ -68,6 +76,8 @@ class LocalBackend:
         definition = load_definition(state.definition(pipeline_name, version))
         values = parameter_values(definition.parameters, parameters)
         arn = state.create_execution(pipeline_name, version, values, description)
+        if max_parallel_steps is not None:
+            save_execution_parallelism(self.home, arn.rsplit("/", 1)[1], max_parallel_steps)
         self._launch(arn, retry=False)
         return arn
 

@@ -27,6 +27,7 @@ from pipeline.local.errors import LocalEngineError, StepFailed, StepStopped
 from pipeline.local.expressions import Scope, resolve, to_text
 from pipeline.local.home import LocalHome
 from pipeline.local.parallelism import local_limit, step_limit
+from pipeline.local.settings import max_parallel_steps
 from pipeline.local.state import pipeline_arn
 from pipeline.local.steps.context import StepContext, StepResult
 from pipeline.local.steps.control import run_condition, run_fail
@@ -103,12 +104,14 @@ class ExecutionEngine:
         self.home = home
         self.arn = arn
         self.stop = stop or threading.Event()
-        self.max_parallel = step_limit(pipeline_max_parallel, local_limit(max_parallel))
         self.failed = threading.Event()  # a step has failed: no new step starts
         self._threads: list[threading.Thread] = []
         row = home.state.execution(arn)
         self.execution_id = str(row["id"])
         self.pipeline_name = str(row["pipeline_name"])
+        if pipeline_max_parallel is None:  # what upsert/start stored (pipeline.max_parallel_steps)
+            pipeline_max_parallel = max_parallel_steps(home, self.pipeline_name, self.execution_id)
+        self.max_parallel = step_limit(pipeline_max_parallel, local_limit(max_parallel))
         self.definition: Definition = load_definition(
             home.state.definition(self.pipeline_name, int(row["pipeline_version"]))
         )

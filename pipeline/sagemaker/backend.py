@@ -33,7 +33,7 @@ from pipeline.sagemaker.jobs import processing_outputs, step_log_text
 from pipeline.sagemaker.polling import PollPacer, backoff_delays
 from pipeline.sagemaker.registry import ModelRegistry
 from pipeline.sagemaker.s3 import head_object
-from pipeline.sagemaker.sdk import sdk_resources
+from pipeline.sagemaker.sdk import sdk_resources, sdk_shapes
 from pipeline.sagemaker.session import AwsSettings, SmpipeBotoSession
 
 MAX_LISTED = 50  # executions a listing shows (each one is described)
@@ -65,16 +65,32 @@ class SageMakerBackend:
 
     # ---- pipelines ----
     def upsert(
-        self, pipeline_name: str, definition: str, role_arn: str, description: str | None
+        self,
+        pipeline_name: str,
+        definition: str,
+        role_arn: str,
+        description: str | None,
+        settings: Mapping[str, Any] | None = None,
     ) -> str:
-        """Create the pipeline, or update its definition, role and description."""
+        """Create the pipeline, or update its definition, role, description and parallelism;
+        tags are set at creation and added on update (UpdatePipeline takes none)."""
         if not role_arn:
             raise UsageError(
                 f"no execution role for pipeline {pipeline_name!r}: set pipeline.role in the "
                 "spec or pass --role-arn"
             )
         resources = sdk_resources()
-        optional = {"pipeline_description": description} if description else {}
+        shapes = sdk_shapes()
+        settings = settings or {}
+        optional: dict[str, Any] = {"pipeline_description": description} if description else {}
+        parallelism = (settings.get("ParallelismConfiguration") or {}).get(
+            "MaxParallelExecutionSteps"
+        )
+        if parallelism is not None:
+            optional["parallelism_configuration"] = shapes.ParallelismConfiguration(
+                max_parallel_execution_steps=parallelism
+            )
+        tags = list(settings.get("Tags") or [])
         with self.aws.errors("upsert pipeline", pipeline_name):
             existing = self._find_pipeline(pipeline_name)
             if existing is None:
@@ -83,11 +99,22 @@ class SageMakerBackend:
                     client_request_token=str(uuid.uuid4()),
                     role_arn=role_arn,
                     pipeline_definition=definition,
+                    **(
+                        {"tags": [shapes.Tag(key=t["Key"], value=t["Value"]) for t in tags]}
+                        if tags
+                        else {}
+                    ),
                     **optional,
                     **self.aws.where(),
                 )
                 return str(created.pipeline_arn)
             existing.update(pipeline_definition=definition, role_arn=role_arn, **optional)
+            if tags:
+                # boto3: the SDK's Pipeline.update() takes no tags (UpdatePipeline has none).
+                # Resource: the pipeline (sagemaker:AddTags).
+                self.aws.client("sagemaker").add_tags(
+                    ResourceArn=str(existing.pipeline_arn), Tags=tags
+                )
             return str(existing.pipeline_arn)
 
     def describe_pipeline(self, pipeline_name: str) -> dict[str, Any]:
@@ -126,6 +153,7 @@ class SageMakerBackend:
         pipeline_name: str,
         parameters: Mapping[str, ParameterValue],
         description: str | None = None,
+        max_parallel_steps: int | None = None,
     ) -> str:
         """Check the parameters and the code bundle, then start an execution; its ARN."""
         with self.aws.errors("start pipeline", pipeline_name):
@@ -161,6 +189,8 @@ class SageMakerBackend:
             ]
         if description:
             request["PipelineExecutionDescription"] = description
+        if max_parallel_steps is not None:
+            request["ParallelismConfiguration"] = {"MaxParallelExecutionSteps": max_parallel_steps}
         # boto3: sagemaker-core's PipelineExecution.start() drops the response, so the new
         # execution's ARN is lost, and the mlops Pipeline.start() needs the pipeline rebuilt
         # from SDK step objects. Resource: the pipeline `pipeline_name`.

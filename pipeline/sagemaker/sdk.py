@@ -34,8 +34,17 @@ def import_quietly(module_name: str) -> ModuleType:
 
 def sdk_resources() -> ModuleType:
     """``sagemaker.core.resources``: the SDK v3 resource classes (Pipeline, ModelPackage...)."""
+    return _sdk_module("sagemaker.core.resources")
+
+
+def sdk_shapes() -> ModuleType:
+    """``sagemaker.core.shapes``: the request shapes (Tag, ParallelismConfiguration...)."""
+    return _sdk_module("sagemaker.core.shapes")
+
+
+def _sdk_module(name: str) -> ModuleType:
     try:
-        return import_quietly("sagemaker.core.resources")
+        return import_quietly(name)
     except ImportError as error:
         from compiler.errors import UsageError
 
