@@ -209,6 +209,51 @@ class _Builder:
         expire = cache.expire_after if cache.enabled else None
         return CacheConfig(enable_caching=cache.enabled, expire_after=expire)
 
+    def setting(self, step: Any, field: str) -> Any:
+        """A job setting (own or inherited from defaults) as the SDK's value, or None."""
+        own = getattr(step, field)
+        value = own if own is not None else getattr(self.spec.defaults, field)
+        return None if value is None else self.value(value)
+
+    def network_config(self, step: ProcessingStep) -> Any:
+        from sagemaker.core.network import NetworkConfig
+
+        vpc = self.setting(step, "vpc")
+        isolation = self.setting(step, "network_isolation")
+        encrypt = self.setting(step, "encrypt_inter_container_traffic")
+        if vpc is None and isolation is None and encrypt is None:
+            return None
+        return NetworkConfig(
+            enable_network_isolation=isolation,
+            security_group_ids=list(vpc.security_group_ids) if vpc else None,
+            subnets=list(vpc.subnets) if vpc else None,
+            encrypt_inter_container_traffic=encrypt,
+        )
+
+    def networking(self, step: TrainingStep) -> Any:
+        from sagemaker.core.training.configs import Networking
+
+        vpc = self.setting(step, "vpc")
+        isolation = self.setting(step, "network_isolation")
+        encrypt = self.setting(step, "encrypt_inter_container_traffic")
+        if vpc is None and isolation is None and encrypt is None:
+            return None
+        return Networking(
+            subnets=list(vpc.subnets) if vpc else None,
+            security_group_ids=list(vpc.security_group_ids) if vpc else None,
+            enable_network_isolation=isolation,
+            enable_inter_container_traffic_encryption=encrypt,
+        )
+
+    def checkpoint(self, step: TrainingStep) -> Any:
+        from sagemaker.core.training.configs import CheckpointConfig
+
+        if step.spot is None or step.spot.checkpoint_s3_uri is None:
+            return None
+        return CheckpointConfig(
+            s3_uri=step.spot.checkpoint_s3_uri, local_path=step.spot.checkpoint_local_path
+        )
+
     def retry_policies(self, step: Retryable) -> list[Any] | None:
         """``StepRetryPolicy`` for Step.* types, ``SageMakerJobStepRetryPolicy`` for
         SageMaker.* ones; the SDK has no class for a policy that mixes them."""
@@ -264,6 +309,9 @@ class _Builder:
             volume_size_in_gb=volume,
             entrypoint=["/bin/sh", "-c", BUNDLE_BOOTSTRAP, step.script],
             env=self.mapping(step.environment) or None,
+            network_config=self.network_config(step),
+            volume_kms_key=self.setting(step, "volume_kms_key"),
+            output_kms_key=self.setting(step, "output_kms_key"),
             sagemaker_session=self.session,
         )
 
@@ -317,7 +365,13 @@ class _Builder:
         )
 
     def training(self, step: TrainingStep) -> Any:
-        from sagemaker.core.shapes import Channel, DataSource, S3DataSource, StoppingCondition
+        from sagemaker.core.shapes import (
+            Channel,
+            DataSource,
+            MetricDefinition,
+            S3DataSource,
+            StoppingCondition,
+        )
         from sagemaker.core.training.configs import Compute, OutputDataConfig
         from sagemaker.mlops.workflow.steps import TrainingStep as SdkTrainingStep
         from sagemaker.train.model_trainer import ModelTrainer
@@ -351,6 +405,8 @@ class _Builder:
                     instance_type=instance_type,
                     instance_count=instance_count,
                     volume_size_in_gb=volume,
+                    volume_kms_key_id=self.setting(step, "volume_kms_key"),
+                    enable_managed_spot_training=True if step.spot is not None else None,
                 ),
             ),
             hyperparameters={k: self.text(v) for k, v in step.hyperparameters.items()},
@@ -358,17 +414,25 @@ class _Builder:
                 step.name,
                 "stopping_condition.max_runtime_seconds",
                 lambda: StoppingCondition(
-                    max_runtime_in_seconds=self.value(step.stopping_condition.max_runtime_seconds)
+                    max_runtime_in_seconds=self.value(step.stopping_condition.max_runtime_seconds),
+                    max_wait_time_in_seconds=step.spot.max_wait_seconds if step.spot else None,
                 ),
             ),
             output_data_config=OutputDataConfig(
                 s3_output_path=self.execution_scoped(step.name, "model"),
                 compression_type="GZIP",
+                kms_key_id=self.setting(step, "output_kms_key"),
             ),
             input_data_config=channels,
             environment=self.mapping(step.environment),
+            networking=self.networking(step),
+            checkpoint_config=self.checkpoint(step),
             sagemaker_session=self.session,
         )
+        if step.metric_definitions:
+            trainer.with_metric_definitions(
+                [MetricDefinition(name=m.name, regex=m.regex) for m in step.metric_definitions]
+            )
         return SdkTrainingStep(
             name=step.name,
             step_args=trainer.train(),

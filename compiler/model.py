@@ -11,7 +11,13 @@ from typing import Annotated, Literal
 
 from pydantic import Discriminator, Field, Tag
 
-from compiler.job_settings import Retryable, RetryPolicy
+from compiler.job_settings import (
+    JobSecurity,
+    MetricDefinition,
+    Retryable,
+    RetryPolicy,
+    SpotTraining,
+)
 from compiler.references import Operand, StepOutputRef, Strict, Value
 from compiler.typed_values import IntegerValue, ParameterType, ParamOrKey, StringValue
 
@@ -89,7 +95,7 @@ class CacheSpec(Strict):
     )
 
 
-class Resources(Strict):
+class Resources(JobSecurity):
     """Job settings a step inherits from ``defaults`` unless it sets them itself."""
 
     instance_type: StringValue | None = None
@@ -98,7 +104,7 @@ class Resources(Strict):
     cache: CacheSpec | None = None
 
 
-class Defaults(Strict):
+class Defaults(JobSecurity):
     instance_type: StringValue = "ml.m5.large"
     instance_count: IntegerValue = 1
     volume_size_gb: IntegerValue = 30
@@ -172,6 +178,10 @@ class TrainingStep(StepBase, Resources, Retryable):
     channels: list[TrainingChannel]
     stopping_condition: StoppingCondition = Field(default_factory=StoppingCondition)
     environment: dict[str, StringValue] = Field(default_factory=dict)
+    spot: SpotTraining | None = Field(default=None, description="Managed spot training.")
+    metric_definitions: list[MetricDefinition] = Field(
+        default_factory=list, description="Metrics read from the job's log (name + regex)."
+    )
 
 
 class Condition(Strict):

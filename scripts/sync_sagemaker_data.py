@@ -52,6 +52,19 @@ LIMITED_MEMBERS = {
     "tags": ("CreatePipeline", ["Tags"]),
     "tag_key": ("CreatePipeline", ["Tags", "Key"]),
     "tag_value": ("CreatePipeline", ["Tags", "Value"]),
+    "subnets": ("CreateTrainingJob", ["VpcConfig", "Subnets"]),
+    "subnet_id": ("CreateTrainingJob", ["VpcConfig", "Subnets", "member"]),
+    "security_group_ids": ("CreateTrainingJob", ["VpcConfig", "SecurityGroupIds"]),
+    "security_group_id": ("CreateTrainingJob", ["VpcConfig", "SecurityGroupIds", "member"]),
+    "kms_key_id": ("CreateTrainingJob", ["OutputDataConfig", "KmsKeyId"]),
+    "checkpoint_s3_uri": ("CreateTrainingJob", ["CheckpointConfig", "S3Uri"]),
+    "max_wait_seconds": ("CreateTrainingJob", ["StoppingCondition", "MaxWaitTimeInSeconds"]),
+    "metric_definitions": ("CreateTrainingJob", ["AlgorithmSpecification", "MetricDefinitions"]),
+    "metric_name": ("CreateTrainingJob", ["AlgorithmSpecification", "MetricDefinitions", "Name"]),
+    "metric_regex": (
+        "CreateTrainingJob",
+        ["AlgorithmSpecification", "MetricDefinitions", "Regex"],
+    ),
 }
 # Shapes with an enum of allowed values.
 ENUMS = {

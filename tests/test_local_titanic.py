@@ -170,3 +170,22 @@ def test_a_bad_hyperparameter_fails_training_with_the_containers_reason(titanic:
     # One prefix, as SageMaker writes it, then where to look.
     assert reason.startswith("ClientError: Hyperparameter eta: 2.0 is not in [0, 1]"), reason
     assert reason.count("Error:") == 1 and "see the log:" in reason
+
+
+def test_metric_definitions_are_read_from_the_job_log(titanic: Titanic) -> None:
+    """MetricDefinitions become FinalMetricDataList entries: the last match's first group."""
+    definition = json.loads(titanic.definition)
+    train = next(step for step in definition["Steps"] if step["Name"] == "TrainModel")
+    train["Arguments"]["AlgorithmSpecification"]["MetricDefinitions"] = [
+        {"Name": "valid:loss", "Regex": r"validation-logloss:([0-9\.]+)"},
+        {"Name": "never:seen", "Regex": r"nothing-like-this:([0-9\.]+)"},
+    ]
+    name = f"{titanic.name}-metrics"
+    titanic.backend.upsert(name, json.dumps(definition), "role", None)
+    arn = titanic.backend.start(name, {})
+    assert titanic.backend.wait(arn, timeout=300)
+    trained = {step.name: step for step in titanic.backend.list_steps(arn)}["TrainModel"]
+    assert trained.status == "Succeeded"
+    final = dict(pair.split("=") for pair in trained.metadata["FinalMetrics"].split())
+    assert float(final["valid:loss"]) == float(final["validation:logloss"])
+    assert "never:seen" not in final

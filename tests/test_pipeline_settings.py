@@ -71,3 +71,33 @@ def test_upsert_of_a_definition_reads_the_settings_file_beside_it(tmp_path: Path
     result = CliRunner().invoke(cli, ["upsert", str(definition), "--state-dir", str(state)])
     assert result.exit_code == 0, result.output
     assert pipeline_settings(LocalBackend(state).home, "toy") == EXPECTED
+
+
+def test_steps_says_once_what_has_no_local_effect(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    seed_all(state, tmp_path)
+    document = json.loads(score_pipeline())
+    for step in document["Steps"]:
+        if step["Type"] == "Processing":
+            step["Arguments"]["NetworkConfig"] = {
+                "EnableNetworkIsolation": False,
+                "VpcConfig": {"SecurityGroupIds": ["sg-1"], "Subnets": ["subnet-1"]},
+            }
+            step["Arguments"]["ProcessingResources"]["ClusterConfig"]["VolumeKmsKeyId"] = "k"
+    backend = LocalBackend(state)
+    backend.upsert("secure", json.dumps(document), "role", None)
+    arn = backend.start("secure", {})
+    assert backend.wait(arn, timeout=120)
+    result = CliRunner().invoke(cli, ["steps", arn, "--state-dir", str(state)])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if line.startswith("note: ")]
+    assert notes == [
+        "note: VPC and network settings (the jobs use this machine's network): no effect "
+        "locally (steps Score)",
+        "note: KMS keys (volumes and outputs here are not encrypted with them): no effect "
+        "locally (steps Score)",
+    ]
+    backend.upsert("plain", score_pipeline(), "role", None)
+    arn = backend.start("plain", {})
+    assert backend.wait(arn, timeout=120)
+    assert "note:" not in CliRunner().invoke(cli, ["steps", arn, "--state-dir", str(state)]).output

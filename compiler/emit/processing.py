@@ -7,7 +7,15 @@ from typing import Any
 # Re-exported: importers and the local engine's readers take them from here too.
 from compiler.emit.bootstrap import BUNDLE_BOOTSTRAP as BUNDLE_BOOTSTRAP
 from compiler.emit.bootstrap import CODE_DIR as CODE_DIR
-from compiler.emit.values import EmitContext, emit_map, emit_value, execution_scoped, image_uri
+from compiler.emit.security import processing_security, training_security
+from compiler.emit.values import (
+    EmitContext,
+    emit_map,
+    emit_value,
+    execution_scoped,
+    image_uri,
+    job_setting,
+)
 from compiler.model import CacheSpec, ProcessingStep, Resources, TrainingStep
 
 CODE_INPUT_NAME = "code"
@@ -19,12 +27,6 @@ def _resources(ctx: EmitContext, step: Resources) -> dict[str, Any]:
         "InstanceCount": emit_value(ctx, job_setting(ctx, step, "instance_count")),
         "VolumeSizeInGB": emit_value(ctx, job_setting(ctx, step, "volume_size_gb")),
     }
-
-
-def job_setting(ctx: EmitContext, step: Resources, field: str) -> Any:
-    """The step's own setting, or the one it inherits from ``defaults``."""
-    own = getattr(step, field)
-    return own if own is not None else getattr(ctx.spec.defaults, field)
 
 
 def cache_config(ctx: EmitContext, step: Resources) -> dict[str, Any] | None:
@@ -83,6 +85,7 @@ def processing_arguments(ctx: EmitContext, step: ProcessingStep) -> dict[str, An
         }
     if step.environment:
         arguments["Environment"] = emit_map(ctx, step.environment)
+    processing_security(ctx, step, arguments)
     return arguments
 
 
@@ -131,4 +134,9 @@ def training_arguments(ctx: EmitContext, step: TrainingStep) -> dict[str, Any]:
     }
     if step.environment:
         arguments["Environment"] = emit_map(ctx, step.environment)
+    if step.metric_definitions:
+        arguments["AlgorithmSpecification"]["MetricDefinitions"] = [
+            {"Name": m.name, "Regex": m.regex} for m in step.metric_definitions
+        ]
+    training_security(ctx, step, arguments)
     return arguments

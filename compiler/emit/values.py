@@ -18,6 +18,12 @@ class EmitContext:
         return next(step for step in self.spec.steps if step.name == name)
 
 
+def job_setting(ctx: EmitContext, step: Any, field: str) -> Any:
+    """A job step's own setting, or the one it inherits from ``defaults``."""
+    own = getattr(step, field)
+    return own if own is not None else getattr(ctx.spec.defaults, field)
+
+
 def image_uri(ctx: EmitContext, image: Any) -> Any:
     """A key of ``images`` -> its resolved URI; a {param} -> the parameter's value."""
     return ctx.images[image] if isinstance(image, str) else emit_value(ctx, image)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from compiler.emit.processing import BUNDLE_BOOTSTRAP, CODE_DIR, CODE_INPUT_NAME
-from compiler.importer import jobs
+from compiler.importer import jobs, security
 from compiler.importer.context import ImportContext, ScriptUse, describe, mapping, sequence
 from compiler.importer.values import image_value, spec_value
 
@@ -83,6 +83,7 @@ def import_processing(
         )
     )
     jobs.role(ctx, arguments.get("RoleArn"), f"{at}.RoleArn")
+    found.update(security.processing(ctx, arguments, at))
     inputs, code = [], None
     for index, item in enumerate(
         sequence(ctx, arguments.get("ProcessingInputs"), f"{at}.ProcessingInputs")

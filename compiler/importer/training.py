@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.importer import jobs
+from compiler.importer import jobs, security
 from compiler.importer.context import ImportContext, describe, mapping, sequence
 from compiler.importer.fields import spec_fields
 from compiler.importer.script_mode import take_script
@@ -44,6 +44,7 @@ def import_job(
     }
     found.update(jobs.resources(ctx, arguments.get("ResourceConfig"), f"{at}.ResourceConfig"))
     jobs.role(ctx, arguments.get("RoleArn"), f"{at}.RoleArn")
+    found.update(security.training(ctx, arguments, at))
     hyperparameters = dict(
         mapping(ctx, arguments.get("HyperParameters") or {}, f"{at}.HyperParameters")
     )

@@ -10,6 +10,7 @@ from compiler.rules import (  # noqa: F401  (they register rules)
     pipeline_settings,
     references,
     retry,
+    security,
     types,
 )
 from compiler.rules.context import SpecContext

@@ -33,6 +33,10 @@ def steps(execution: str, output_format: str, backend: str, state_dir: Path | No
     )
     if summary.failure_reason:
         click.echo(f"failure: {summary.failure_reason}")
+    # Said once for the execution, not per step: what ran locally without its effect.
+    notes = getattr(engine, "notes", None)
+    for note in notes(arn) if notes is not None else []:
+        click.echo(f"note: {note}")
     click.echo("")
     click.echo(steps_table(records))
 

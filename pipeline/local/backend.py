@@ -22,6 +22,7 @@ from pipeline.local.definition import load_definition
 from pipeline.local.engine import ExecutionEngine
 from pipeline.local.errors import LocalEngineError
 from pipeline.local.home import LocalHome
+from pipeline.local.notes import local_notes
 from pipeline.local.parallelism import local_limit
 from pipeline.local.parameters import parameter_values
 from pipeline.local.settings import save_execution_parallelism, save_pipeline_settings
@@ -80,6 +81,13 @@ class LocalBackend:
             save_execution_parallelism(self.home, arn.rsplit("/", 1)[1], max_parallel_steps)
         self._launch(arn, retry=False)
         return arn
+
+    def notes(self, execution_arn: str) -> list[str]:
+        """Settings of the execution's definition that have no effect locally (VPC, KMS, spot)."""
+        row = self.home.state.execution(execution_arn)
+        return local_notes(
+            self.home.state.definition(str(row["pipeline_name"]), int(row["pipeline_version"]))
+        )
 
     def retry(self, execution_arn: str) -> str:
         local_limit(self.max_parallel)

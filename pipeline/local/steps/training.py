@@ -17,6 +17,7 @@ from pipeline.local import containers
 from pipeline.local.errors import LocalEngineError, StepFailed
 from pipeline.local.expressions import to_text
 from pipeline.local.jobs import log_tail, run_job
+from pipeline.local.metrics import defined_metric_data, merged
 from pipeline.local.state import ARN_PREFIX
 from pipeline.local.steps.context import StepContext, StepResult
 
@@ -96,7 +97,10 @@ def run_training(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
     ctx.discard(root)
 
     arn = f"{ARN_PREFIX}:training-job/{job_name.lower()}"
-    final_metrics = final_metric_data(ctx.log_path)
+    definitions = (arguments.get("AlgorithmSpecification") or {}).get("MetricDefinitions") or []
+    final_metrics = merged(
+        final_metric_data(ctx.log_path), defined_metric_data(ctx.log_path, definitions)
+    )
     properties = {
         **arguments,
         "TrainingJobName": job_name,
