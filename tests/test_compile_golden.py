@@ -34,6 +34,16 @@ def test_golden_definition(case: Path, update_goldens: bool) -> None:
     _check(result.text, case / "definition.json", update_goldens)
 
 
+EXAMPLES = sorted((ROOT / "spec" / "examples").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
+def test_example_definition(example: Path, update_goldens: bool) -> None:
+    """spec/examples/<name>.yaml --env dev -> tests/golden/examples/<name>-dev.json."""
+    result = compile_spec_file(example, env="dev")
+    _check(result.text, GOLDEN / "examples" / f"{example.stem}-dev.json", update_goldens)
+
+
 def test_titanic_definition(update_goldens: bool) -> None:
     result = compile_spec_file(TITANIC, env="dev")
     _check(result.text, TITANIC_GOLDEN, update_goldens)

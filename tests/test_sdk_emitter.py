@@ -14,14 +14,21 @@ from compiler.compile import check_spec_file, compile_spec_file
 from compiler.emit_sdk import build_sdk_pipeline, normalise_sdk_definition, sdk_definition
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = [
-    ("spec/titanic-modelbuild.yaml", "dev", {}),
-    # Outside the SDK's "Eureka GA" regions its default experiment config is dropped.
-    ("spec/titanic-modelbuild.yaml", "dev", {"region": "me-central-1"}),
-] + [
-    (str(spec.relative_to(ROOT)), "test", {})
-    for spec in sorted(ROOT.glob("tests/golden/*/spec.yaml"))
-]
+CASES = (
+    [
+        ("spec/titanic-modelbuild.yaml", "dev", {}),
+        # Outside the SDK's "Eureka GA" regions its default experiment config is dropped.
+        ("spec/titanic-modelbuild.yaml", "dev", {"region": "me-central-1"}),
+    ]
+    + [
+        (str(spec.relative_to(ROOT)), "test", {})
+        for spec in sorted(ROOT.glob("tests/golden/*/spec.yaml"))
+    ]
+    + [
+        (str(spec.relative_to(ROOT)), "dev", {})
+        for spec in sorted(ROOT.glob("spec/examples/*.yaml"))
+    ]
+)
 
 
 def sdk_and_compiled(
