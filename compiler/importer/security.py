@@ -11,6 +11,11 @@ from compiler.importer.context import ImportContext, describe
 from compiler.importer.values import typed_value
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """A JSON object, or {} for anything else (a malformed definition is reported elsewhere)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _vpc(ctx: ImportContext, value: Any, path: str) -> dict[str, Any] | None:
     if value is None:
         return None
@@ -46,13 +51,13 @@ def processing(ctx: ImportContext, arguments: dict[str, Any], at: str) -> dict[s
             found["vpc"] = vpc
         if not found:  # only EnableNetworkIsolation: false
             found["network_isolation"] = False
-    cluster = (arguments.get("ProcessingResources") or {}).get("ClusterConfig") or {}
+    cluster = _object(_object(arguments.get("ProcessingResources")).get("ClusterConfig"))
     if "VolumeKmsKeyId" in cluster:
         found["volume_kms_key"] = typed_value(
             ctx, cluster["VolumeKmsKeyId"], f"{at}.VolumeKmsKeyId"
         )
-    output = arguments.get("ProcessingOutputConfig") or {}
-    if isinstance(output, dict) and "KmsKeyId" in output:
+    output = _object(arguments.get("ProcessingOutputConfig"))
+    if "KmsKeyId" in output:
         found["output_kms_key"] = typed_value(ctx, output["KmsKeyId"], f"{at}.KmsKeyId")
     return found
 
@@ -63,17 +68,17 @@ def training(ctx: ImportContext, arguments: dict[str, Any], at: str) -> dict[str
     if vpc is not None:
         found["vpc"] = vpc
     _flags(found, arguments)
-    resources = arguments.get("ResourceConfig") or {}
-    if isinstance(resources, dict) and "VolumeKmsKeyId" in resources:
+    resources = _object(arguments.get("ResourceConfig"))
+    if "VolumeKmsKeyId" in resources:
         found["volume_kms_key"] = typed_value(
             ctx, resources["VolumeKmsKeyId"], f"{at}.ResourceConfig.VolumeKmsKeyId"
         )
-    output = arguments.get("OutputDataConfig") or {}
-    if isinstance(output, dict) and "KmsKeyId" in output:
+    output = _object(arguments.get("OutputDataConfig"))
+    if "KmsKeyId" in output:
         found["output_kms_key"] = typed_value(
             ctx, output["KmsKeyId"], f"{at}.OutputDataConfig.KmsKeyId"
         )
-    stopping = arguments.get("StoppingCondition") or {}
+    stopping = _object(arguments.get("StoppingCondition"))
     if arguments.get("EnableManagedSpotTraining") is True:
         spot: dict[str, Any] = {"max_wait_seconds": stopping.get("MaxWaitTimeInSeconds")}
         checkpoint = arguments.get("CheckpointConfig")
@@ -88,8 +93,7 @@ def training(ctx: ImportContext, arguments: dict[str, Any], at: str) -> dict[str
             "a max wait or checkpoints without managed spot training: the spec sets them "
             "only under spot",
         )
-    algorithm = arguments.get("AlgorithmSpecification") or {}
-    metrics = algorithm.get("MetricDefinitions") if isinstance(algorithm, dict) else None
+    metrics = _object(arguments.get("AlgorithmSpecification")).get("MetricDefinitions")
     if isinstance(metrics, list) and metrics:
         found["metric_definitions"] = [
             {"name": m.get("Name"), "regex": m.get("Regex")} for m in metrics if isinstance(m, dict)
