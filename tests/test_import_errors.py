@@ -176,3 +176,17 @@ def test_smpipe_metadata_the_source_lacks_is_the_only_metadata_left_out() -> Non
         "Metadata": {"smpipe-x": "1", "other": "2"}
     }
     assert without_local_notes({"Steps": []}, {}) == {"Steps": []}
+
+
+def test_parallelism_and_tags_come_from_a_describe_pipeline_response() -> None:
+    response = {
+        "PipelineName": "titanic-modelbuild-dev",
+        "PipelineDefinition": json.dumps(TITANIC),
+        "ParallelismConfiguration": {"MaxParallelExecutionSteps": 3},
+        "Tags": [{"Key": "team", "Value": "ml"}, {"Key": "cost-centre", "Value": "42"}],
+    }
+    result = import_text(json.dumps(response))
+    assert result.identical
+    lines = result.spec_text.splitlines()
+    assert "  max_parallel_steps: 3" in lines
+    assert {"  tags:", "    team: ml", "    cost-centre: '42'"} <= set(lines)
