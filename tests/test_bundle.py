@@ -202,3 +202,14 @@ def test_the_engine_refuses_an_unsafe_bundle(tmp_path: Path, member: str) -> Non
     assert step.status == "Failed"
     assert "unsafe path" in (step.failure_reason or "")
     assert not (tmp_path / "escape.py").exists()
+
+
+def test_a_cache_folder_at_the_top_of_a_repository_root_bundle(tmp_path: Path) -> None:
+    """Code at the repository's root: status paths start with the skipped folder itself."""
+    (tmp_path / "a.py").write_text("a = 1\n")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "code")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "notes.txt").write_text("x\n")
+    assert code_version(tmp_path, "f" * 64) == git(tmp_path, "rev-parse", "HEAD")
