@@ -142,3 +142,16 @@ def test_without_a_definition_only_the_records_speak() -> None:
         approval_status=None,
     )
     assert expected.unconditional_steps == ("A", "B")
+
+
+def test_the_shipped_abalone_example() -> None:
+    """Another shape: an MSE gate (LessThanOrEqualTo), the approval status a parameter."""
+    expected = expected_from(compiled("spec/examples/abalone-modelbuild.yaml", "dev"))
+    assert expected.bundle_parameter == "CodeBundleUri"
+    assert expected.gate_step == "CheckMSEAbaloneEvaluation"
+    assert expected.gate_json_path == "regression_metrics.mse.value"
+    assert expected.gate_threshold == "Parameters.MseThreshold"
+    assert expected.guarded_steps == ("RegisterAbaloneModel",)
+    assert expected.approval_status == "Parameters.ModelApprovalStatus"
+    assert expected.approval_in({"ModelApprovalStatus": "Approved"}) == "Approved"
+    assert expected.approval_in({}) == "Parameters.ModelApprovalStatus"

@@ -33,13 +33,20 @@ class Expected:
     guarded_steps: tuple[str, ...]  # the gate's IfSteps
     else_steps: tuple[str, ...]
     register_steps: tuple[str, ...]  # steps of type RegisterModel
-    approval_status: str | None  # the first register step's ModelApprovalStatus
+    approval_status: str | None  # the first register step's (a value, or Parameters.<name>)
 
     @property
     def unconditional_steps(self) -> tuple[str, ...]:
         """The steps every successful execution runs: all but the gate's branches."""
         branches = set(self.guarded_steps) | set(self.else_steps)
         return tuple(name for name in self.steps if name not in branches)
+
+    def approval_in(self, parameters: Mapping[str, str]) -> str | None:
+        """The approval status the execution asked for: a parameter's value when it is one."""
+        status = self.approval_status or ""
+        if status.startswith("Parameters."):
+            return parameters.get(status.removeprefix("Parameters."), status)
+        return self.approval_status
 
     @property
     def threshold_parameter(self) -> str | None:
@@ -96,7 +103,7 @@ def expected_from(
         guarded_steps=_names(arguments.get("IfSteps")),
         else_steps=_names(arguments.get("ElseSteps")),
         register_steps=tuple(str(s.get("Name")) for s in registers),
-        approval_status=str(approval or DEFAULT_APPROVAL) if registers else None,
+        approval_status=(_operand(approval) or DEFAULT_APPROVAL) if registers else None,
     )
 
 

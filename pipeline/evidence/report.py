@@ -344,10 +344,13 @@ def _number(value: Any) -> float | None:
 
 
 # ---- the seed's "Evidencia requerida" ----
-def required_texts(expected: Expected) -> tuple[str, ...]:
+def required_texts(
+    expected: Expected, parameters: Mapping[str, str] | None = None
+) -> tuple[str, ...]:
     """The six items, named by this spec's bundle parameter, steps and approval status."""
     bundle = expected.bundle_parameter or "code bundle"
     approval = expected.approval_status or "PendingManualApproval"
+    approval = approval if parameters is None else expected.approval_in(parameters) or approval
     return (
         "`terraform plan` of phase 03 reviewed",
         f"`{bundle}` used (with commit SHA) and proof the object exists",
@@ -388,7 +391,7 @@ def required_items(evidence: Evidence) -> list[RequiredItem]:
     return [
         RequiredItem(number, text, status, detail)
         for number, (text, (status, detail)) in enumerate(
-            zip(required_texts(expected), statuses, strict=True), start=1
+            zip(required_texts(expected, evidence.parameters), statuses, strict=True), start=1
         )
     ]
 
@@ -398,7 +401,8 @@ def _package_status(evidence: Evidence, here: str) -> tuple[str, str]:
     expected = evidence.expected
     if not expected.register_steps:
         return MISSING, "the definition has no RegisterModel step"
-    wanted = [p for p in evidence.packages if p.approval_status == expected.approval_status]
+    approval = expected.approval_in(evidence.parameters)
+    wanted = [p for p in evidence.packages if p.approval_status == approval]
     if wanted:
         return here, f"version {wanted[0].version}, {wanted[0].approval_status}"
     if evidence.packages:
