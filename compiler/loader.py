@@ -167,12 +167,37 @@ def load_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> LoadedDo
         if error.context and error.context_mark is not None:
             start = error.context_mark
             message += f" ({error.context} that starts at line {start.line + 1}, column {start.column + 1})"
+        message = _indentation_hint(error) or message
         problems.append(LoadProblem(line, col, "yaml-syntax", f"invalid YAML: {message}"))
         return LoadedDocument(file, text, None, positions, problems)
     except yaml.YAMLError as error:  # e.g. a second document, an unknown tag without marks
         problems.append(LoadProblem(1, 1, "yaml-syntax", f"invalid YAML: {error}"))
         return LoadedDocument(file, text, None, positions, problems)
     return LoadedDocument(file, text, data, positions, problems)
+
+
+def _indentation_hint(error: yaml.MarkedYAMLError) -> str | None:
+    """Most block-structure errors are a line indented wrongly: say so in plain words,
+    with the parser's own words after."""
+    problem = error.problem or ""
+    start, mark = error.context_mark, error.problem_mark
+    if mark is None:
+        return None
+    parser = f"(the parser: {problem})"
+    if problem.startswith("expected <block end>") and start is not None:
+        return (
+            f"wrong indentation: line {mark.line + 1} starts at column {mark.column + 1}, "
+            f"which lines up with none of the blocks it could belong to (the "
+            f"block that starts at line {start.line + 1}, column {start.column + 1}, "
+            f"included); check the indentation of line {mark.line + 1} {parser}"
+        )
+    if problem.startswith("mapping values are not allowed"):
+        return (
+            f"a key inside a value: line {mark.line + 1} is indented deeper than the key "
+            "above it, or a value holds ': ' without quotes; check its indentation or quote "
+            f"the value {parser}"
+        )
+    return None
 
 
 def read_source(

@@ -8,7 +8,16 @@ from collections.abc import Iterable
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     candidates = sorted(set(known))
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    # A close spelling ("stpes", "stages") or a prefix ("param"); sharing a few letters
+    # ("tags" and "images") is not a hint.
+    close = (
+        difflib.get_close_matches(name, candidates, n=1, cutoff=0.7)
+        or [
+            c
+            for c in difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
+            if c.startswith(name) or name.startswith(c)
+        ][:1]
+    )
     if close:
         return f'; did you mean "{close[0]}"?'
     if candidates:
