@@ -23,7 +23,13 @@ from compiler.loader import LoadedDocument, load_file
 from compiler.model import Spec
 from compiler.rules import SpecContext, run_rules
 from compiler.schema_errors import translate
-from compiler.variables import DeployVariables, env_file_path, load_deploy_variables, substitute
+from compiler.variables import (
+    DeployVariables,
+    check_overrides,
+    env_file_path,
+    load_deploy_variables,
+    substitute,
+)
 from compiler.yaml_limits import DEFAULT_LIMITS, Limits
 
 
@@ -156,6 +162,7 @@ def _check(
     variables = None
     if resolve_variables:
         variables, env_problems = load_deploy_variables(path, env, overrides or {})
+        check_overrides(overrides or {}, variables, data, document.file)
         result.variables = variables
         result.diagnostics.extend(env_problems)
         if variables.env_file and env is not None:

@@ -20,6 +20,8 @@ from compiler.loader import load_file
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 UNRESOLVED_MARK = "${"
+# Read by the compiler or the bundle whether or not a spec uses them.
+COMPILER_VARIABLES = frozenset({"region", "git_sha"})
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class DeployVariables:
     env_file: str | None
     # Set in the environment file but with an unusable value (already reported there).
     invalid: frozenset[str] = frozenset()
+    # Every name the environment file sets (before --var).
+    file_names: frozenset[str] = frozenset()
 
     def hint(self, name: str) -> str:
         where = f"add it to {self.env_file}" if self.env_file else "pass --env NAME"
@@ -93,9 +97,10 @@ def load_deploy_variables(
                 else:
                     values[key] = value if isinstance(value, str) else _scalar_text(value)
             problems.extend(locate(found, env_file, document.positions))
+    file_names = frozenset(values) | frozenset(invalid)
     values.update(overrides)
     return DeployVariables(
-        values, env_name, env_file, frozenset(invalid - set(overrides))
+        values, env_name, env_file, frozenset(invalid - set(overrides)), file_names
     ), problems
 
 
@@ -160,7 +165,57 @@ def substitute(
             return match.group(0)
         return variables.values[name]
 
-    return _TOKEN.sub(replace, data), problems
+    filled = _TOKEN.sub(replace, data)
+    if UNRESOLVED_MARK in _TOKEN.sub("", data):
+        problems.append(
+            problem(
+                "deploy-variable-unclosed",
+                path,
+                f'"{_excerpt(data)}" opens "${{" without a closing "}}": write ${{name}} for a '
+                'deploy variable, or $${ for a literal "${"',
+            )
+        )
+    return filled, problems
+
+
+def _excerpt(text: str, width: int = 60) -> str:
+    """``text``, cut around its last "${" (an unclosed one has no "}" after it)."""
+    if len(text) <= width:
+        return text
+    start = max(0, text.rfind(UNRESOLVED_MARK) - width // 2)
+    return ("..." if start else "") + text[start : start + width] + "..."
+
+
+def referenced_names(data: Any) -> set[str]:
+    """Every ``${name}`` a loaded spec uses."""
+    if isinstance(data, dict):
+        return set().union(*(referenced_names(value) for value in data.values()))
+    if isinstance(data, list):
+        return set().union(*(referenced_names(value) for value in data))
+    if isinstance(data, str) and "${" in data:
+        return {
+            m.group(1) for m in _TOKEN.finditer(data) if m.group(1) and _NAME.fullmatch(m.group(1))
+        }
+    return set()
+
+
+def check_overrides(
+    overrides: Mapping[str, str], variables: DeployVariables, data: Any, spec: str
+) -> None:
+    """A ``--var`` that the spec does not use, the environment file does not set and the
+    compiler does not read is a typo (``git_shaa``): a usage error listing the known names."""
+    known = referenced_names(data) | variables.file_names | COMPILER_VARIABLES
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        from compiler.rules.suggest import did_you_mean  # rules import this module
+
+        shown = ", ".join(sorted(known))
+        hint = did_you_mean(unknown[0], known)
+        hints = hint if hint.startswith("; did you mean") else ""
+        raise UsageError(
+            f'--var {unknown[0]}: "{unknown[0]}" is not a deploy variable of {spec}{hints} '
+            f"(known: {shown}) [deploy-variable-unknown]"
+        )
 
 
 def is_unresolved(value: object) -> bool:

@@ -1,6 +1,7 @@
 """Each tests/errors/<case>.yaml breaks one rule; <case>.out is the exact expected output of
-`smpipe validate <case> --env test` (plus the exit status). A case may start with
-`# args: ...` for extra CLI arguments. Rewrite with `pytest --update-goldens`."""
+`smpipe validate <case> --env test` (plus the exit status; a usage error, exit 2, shows its
+standard error). A case may start with `# args: ...` for extra CLI arguments. Rewrite with
+`pytest --update-goldens`."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def run_case(case: Path) -> str:
     relative = str(case.relative_to(ERRORS.parent.parent))
     args = ["validate", relative, "--env", "test", *_extra_args(case)]
     result = CliRunner().invoke(cli, args)
-    return result.stdout + f"[exit {result.exit_code}]\n"
+    shown = result.stdout + (result.stderr if result.exit_code == 2 else "")
+    return shown + f"[exit {result.exit_code}]\n"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
@@ -37,7 +39,8 @@ def test_error_case(case: Path, repo_root: Path, update_goldens: bool) -> None:
         expected_file.write_text(actual)
     assert expected_file.exists(), f"{expected_file} is missing: run pytest --update-goldens"
     assert actual == expected_file.read_text()
-    assert actual.endswith("[exit 1]\n")
+    # Problems in the spec exit 1; a --var naming no deploy variable is a usage error.
+    assert actual.endswith("[exit 2]\n" if case.stem == "deploy-variable-unknown" else "[exit 1]\n")
 
 
 def test_every_rule_has_an_error_case() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from compiler.diagnostics import Diagnostic
 from compiler.rules import (  # noqa: F401  (they register rules)
+    algorithms,
     gate,
     images,
     limits,
@@ -12,6 +13,7 @@ from compiler.rules import (  # noqa: F401  (they register rules)
     retry,
     security,
     types,
+    uris,
 )
 from compiler.rules.context import SpecContext
 from compiler.rules.registry import RULES, Rule, declare
@@ -41,6 +43,17 @@ declare(
 declare("deploy-variable-syntax", "deploy", "A ${...} is not a valid deploy variable reference.")
 declare(
     "deploy-variable-missing", "deploy", "A ${name} is not set by the environment file or --var."
+)
+declare(
+    "deploy-variable-unclosed",
+    "deploy",
+    'A "${" has no closing "}" (it would end up in S3 URIs as written).',
+)
+declare(
+    "deploy-variable-unknown",
+    "deploy",
+    "A --var names no deploy variable of the spec (a typo): a usage error (exit 2) listing "
+    "the known names.",
 )
 declare(
     "definition-size",

@@ -208,3 +208,23 @@ def register_metrics_source(ctx: SpecContext) -> Iterator[Diagnostic]:
                         f'"{metrics.file}" is not the file step "{source[1].name}" declares in output '
                         f'"{metrics.source.output}" ({", ".join(sorted(declared))})',
                     )
+
+
+@rule(
+    "condition-branches-empty",
+    "gate",
+    "A condition with neither if_steps nor else_steps gates nothing: the steps meant to be "
+    "gated run unconditionally.",
+)
+def condition_branches_empty(ctx: SpecContext) -> Iterator[Diagnostic]:
+    for step in ctx.spec.steps:
+        if isinstance(step, ConditionStep) and not step.if_steps and not step.else_steps:
+            yield problem(
+                "condition-branches-empty",
+                (
+                    *ctx.step_path(step),
+                    "if_steps" if "if_steps" in step.model_fields_set else "type",
+                ),
+                f'condition "{step.name}" has no if_steps and no else_steps: it gates nothing, '
+                "and every step it was meant to gate runs unconditionally; list them in if_steps",
+            )

@@ -84,25 +84,6 @@ def role_arn_invalid(ctx: SpecContext) -> Iterator[Diagnostic]:
         )
 
 
-@rule("s3-uri-invalid", "limits", "The artifact location is not an s3://bucket/prefix URI.")
-def s3_uri_invalid(ctx: SpecContext) -> Iterator[Diagnostic]:
-    artifacts = ctx.spec.pipeline.artifacts
-    if not is_unresolved(artifacts) and not re.fullmatch(
-        r"s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/.*)?", artifacts
-    ):
-        yield problem(
-            "s3-uri-invalid",
-            ("pipeline", "artifacts"),
-            f'artifacts "{artifacts}" is not an s3://bucket/prefix URI',
-        )
-    elif artifacts.endswith("/"):
-        yield problem(
-            "s3-uri-invalid",
-            ("pipeline", "artifacts"),
-            f'artifacts "{artifacts}" must not end with "/"',
-        )
-
-
 def _job_setting(ctx: SpecContext, index: int, step: Resources, field: str) -> tuple[Any, PathT]:
     """A step's own setting, or the default it inherits, with where it is written."""
     own = getattr(step, field)

@@ -34,12 +34,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from pipeline.local import xgboost_data as data
-from pipeline.local.xgboost_hyperparameters import (
+from compiler.algorithms.xgboost_hyperparameters import (
     MAXIMIZE_METRICS,
     HyperparameterError,
     validate,
 )
+from pipeline.local import xgboost_data as data
 
 MODEL_NAME = "xgboost-model"
 ARCHIVE_NAME = "model.tar.gz"

@@ -311,3 +311,25 @@ def validate(hyperparameters: Mapping[str, str]) -> dict[str, Any]:
     for name, value in parsed.items():
         _check_dependencies(name, value, parsed)
     return parsed
+
+
+def problems_by_name(hyperparameters: Mapping[str, str]) -> list[tuple[str | None, str]]:
+    """Every problem the container would stop at, each with the name it is about (``None``
+    for the set as a whole): unknown names, values that do not parse or are out of range,
+    then (only when each value is fine) the rules between them and the required num_round."""
+    found: list[tuple[str | None, str]] = []
+    for name, text in hyperparameters.items():
+        canonical = ALIASES.get(name, name)
+        if canonical not in SPECS:
+            found.append((name, f"Extraneous hyperparameter found: {name}"))
+            continue
+        try:
+            _check_range(canonical, SPECS[canonical], _parse(canonical, SPECS[canonical], text))
+        except HyperparameterError as error:
+            found.append((name, str(error)))
+    if not found:
+        try:
+            validate(hyperparameters)
+        except HyperparameterError as error:
+            found.append((None, str(error)))
+    return found
