@@ -29,16 +29,30 @@ class Diagnostic:
     at_key: bool = False
     # "error" fails validate and compile; a "warning" is shown and the command goes on.
     severity: str = "error"
+    # Where the offending value ends (exclusive); 0: unknown (the start is shown alone).
+    end_line: int = 0
+    end_col: int = 0
 
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
 
+    @property
+    def end(self) -> tuple[int, int]:
+        """(endLine, endColumn), never before the start."""
+        if (self.end_line, self.end_col) <= (self.line, self.col):
+            return self.line, self.col
+        return self.end_line, self.end_col
+
     def to_json(self) -> dict[str, object]:
+        """Named as common linters name them (line, column, endLine, endColumn, ...)."""
+        end_line, end_col = self.end
         return {
             "file": self.file,
             "line": self.line,
-            "col": self.col,
+            "column": self.col,
+            "endLine": end_line,
+            "endColumn": end_col,
             "rule": self.rule,
             "severity": self.severity,
             "message": self.message,
@@ -63,7 +77,10 @@ def locate(diagnostics: Iterable[Diagnostic], file: str, positions: Positions) -
     placed = []
     for diagnostic in diagnostics:
         line, col = positions.find(diagnostic.path, key=diagnostic.at_key)
-        placed.append(replace(diagnostic, file=file, line=line, col=col))
+        end_line, end_col = positions.find_end(diagnostic.path, key=diagnostic.at_key)
+        placed.append(
+            replace(diagnostic, file=file, line=line, col=col, end_line=end_line, end_col=end_col)
+        )
     return sorted(set(placed))
 
 
@@ -96,7 +113,7 @@ def _cut(line: str, column: int) -> tuple[str, int]:
     return head + line[start:end] + tail, column - start + len(head)
 
 
-def render_json(diagnostics: Sequence[Diagnostic]) -> str:
+def render_json(diagnostics: Sequence[Diagnostic], sources: dict[str, str] | None = None) -> str:
     return json.dumps([d.to_json() for d in diagnostics], indent=2) + "\n"
 
 

@@ -30,22 +30,38 @@ class LoadProblem:
 
 @dataclass
 class Positions:
-    """1-based ``(line, col)`` of each value (and each mapping key) by data path."""
+    """1-based ``(line, col)`` of each value (and each mapping key) by data path, and where
+    each ends (exclusive), for the ranges editors and code scanning show."""
 
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    ends: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    key_ends: dict[Path, tuple[int, int]] = field(default_factory=dict)
 
-    def find(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int, int]:
-        """The position of the value at ``path`` (of its key with ``key=True``), else of the
-        deepest existing prefix: a missing key points at the mapping that lacks it."""
+    def _found(self, path: Sequence[str | int], key: bool) -> tuple[Path | None, bool]:
+        """The path whose position stands for ``path`` and whether it is a key's: the key
+        itself with ``key=True``, else the deepest existing prefix (a missing key points at
+        the mapping that lacks it)."""
         path = tuple(path)
         if key and path in self.keys:
-            return self.keys[path]
+            return path, True
         for end in range(len(path), -1, -1):
-            prefix = path[:end]
-            if prefix in self.values:
-                return self.values[prefix]
-        return (1, 1)
+            if path[:end] in self.values:
+                return path[:end], False
+        return None, False
+
+    def find(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int, int]:
+        found, is_key = self._found(path, key)
+        if found is None:
+            return (1, 1)
+        return (self.keys if is_key else self.values)[found]
+
+    def find_end(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int, int]:
+        found, is_key = self._found(path, key)
+        if found is None:
+            return (1, 1)
+        ends = self.key_ends if is_key else self.ends
+        return ends.get(found) or self.find(path, key=key)
 
 
 @dataclass
@@ -80,8 +96,13 @@ def _key(node: yaml.Node) -> Any:
     return _constructor.construct_object(node, deep=True)
 
 
+def _end(node: yaml.Node) -> tuple[int, int]:
+    return node.end_mark.line + 1, node.end_mark.column + 1
+
+
 def _convert(node: yaml.Node, path: Path, positions: Positions, problems: list[LoadProblem]) -> Any:
     positions.values[path] = _mark(node)
+    positions.ends[path] = _end(node)
     if isinstance(node, yaml.MappingNode):
         explicit_keys = {id(key) for key, _ in node.value}
         _constructor.flatten_mapping(node)  # resolves `<<` merge keys in place
@@ -115,6 +136,7 @@ def _convert(node: yaml.Node, path: Path, positions: Positions, problems: list[L
                 seen[key] = _mark(key_node)
             key_path = (*path, key)
             positions.keys[key_path] = _mark(key_node)
+            positions.key_ends[key_path] = _end(key_node)
             result[key] = _convert(value_node, key_path, positions, problems)
         return result
     if isinstance(node, yaml.SequenceNode):

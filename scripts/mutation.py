@@ -91,7 +91,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "pipeline/local/steps/training.py": (*LOCAL_TESTS, "tests/test_xgboost_algorithm.py"),
     "pipeline/local/steps/control.py": LOCAL_TESTS,
     "pipeline/local/steps/register.py": LOCAL_TESTS,
-    "pipeline/local/xgboost_hyperparameters.py": (
+    "compiler.algorithms.xgboost_hyperparameters.py": (
         "tests/test_xgboost_hyperparameter_ranges.py",
         "tests/test_xgboost_algorithm.py",
     ),

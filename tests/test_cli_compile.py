@@ -85,7 +85,7 @@ def test_json_format(tmp_path: Path) -> None:
     assert code == 1
     [diagnostic] = json.loads(out)
     assert diagnostic["rule"] == "property-file-unknown"
-    assert (diagnostic["line"], diagnostic["col"]) == (120, 28)
+    assert (diagnostic["line"], diagnostic["column"]) == (120, 28)
     assert diagnostic["path"] == ["steps", 3, "conditions", 0, "left", "json_get", "property_file"]
 
 

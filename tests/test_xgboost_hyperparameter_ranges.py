@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.local.xgboost_hyperparameters import HyperparameterError, Interval, validate
+from compiler.algorithms.xgboost_hyperparameters import HyperparameterError, Interval, validate
 
 # (hyperparameter, value, the container's error or None when accepted)
 CASES = [

@@ -40,19 +40,25 @@ def parse_limit_option(function: F) -> F:
     )(function)
 
 
-def output_format_option(help_text: str) -> Callable[[F], F]:
-    """``--format text|json`` (as ``output_format``), with what each gives in ``help_text``."""
+def output_format_option(
+    help_text: str, choices: tuple[str, ...] = ("text", "json")
+) -> Callable[[F], F]:
+    """``--format text|json|...`` (as ``output_format``), with what each gives in ``help_text``."""
     return click.option(
         "--format",
         "output_format",
-        type=click.Choice(["text", "json"]),
+        type=click.Choice(list(choices)),
         default="text",
         show_default=True,
         help=help_text,
     )
 
 
-format_option = output_format_option("Diagnostics as text (file:line:col with a caret) or JSON.")
+format_option = output_format_option(
+    "Diagnostics as text (file:line:col with a caret), JSON (line, column, endLine, endColumn, "
+    "rule, severity, message), GitHub Actions annotations, or SARIF 2.1.0 for code scanning.",
+    ("text", "json", "github", "sarif"),
+)
 
 
 def spec_path_argument(name: str = "spec", *, nargs: int = 1) -> Callable[[F], F]:

@@ -14,6 +14,7 @@ from compiler.commands.options import (
     strict_option,
 )
 from compiler.compile import check_spec_file
+from compiler.diagnostic_formats import render_github, render_sarif
 from compiler.diagnostics import Diagnostic, render_json, render_text
 from compiler.variables import parse_var_options
 from compiler.yaml_limits import DEFAULT_LIMITS
@@ -52,8 +53,9 @@ def validate(
         )
         diagnostics.extend(result.diagnostics)
         sources.update(result.sources)
-    if output_format == "json":
-        click.echo(render_json(diagnostics), nl=False)
+    if output_format != "text":
+        render = {"json": render_json, "github": render_github, "sarif": render_sarif}
+        click.echo(render[output_format](diagnostics), nl=False)
     else:
         click.echo(render_text(diagnostics, sources), nl=False)
         errors = sum(1 for d in diagnostics if d.is_error)
