@@ -5,6 +5,7 @@
 #      no failed check; a skip only as an inline `#checkov:skip=CKV_...:reason` comment;
 #   3. check-jsonschema: .github/workflows/*.yml and smpipe init's workflow template against
 #      GitHub's workflow schema (the copy bundled with check-jsonschema: nothing downloaded).
+#      action.yml against GitHub's Action schema.
 # checkov bundles bc-python-hcl2, whose module `hcl2` clashes with python-hcl2 (which
 # tests/test_terraform.py uses from .venv): so these tools live in their own venv,
 # .venv-infra, installed by uv exactly as scripts/infra-tools.txt locks them (hashes
@@ -53,3 +54,4 @@ echo "== check-jsonschema (GitHub workflow schema)"
 # With the workflow smpipe init writes (its {{placeholders}} sit inside strings).
 "$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml \
   pipeline/scaffold/template/workflow.yml
+#      action.yml against GitHub's Action schema.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -34,6 +35,12 @@ from compiler.yaml_limits import DEFAULT_LIMITS
     "definition) as JSON here; Terraform and `smpipe upsert DEFINITION` read them.",
 )
 @strict_option
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing: exit 1 if the -o FILE is missing or differs from what the spec "
+    "compiles to (a committed definition that is out of date), 0 if it is current.",
+)
 def compile_command(
     spec: str,
     env: str | None,
@@ -42,6 +49,7 @@ def compile_command(
     output: str | None,
     settings_out: str | None,
     strict: bool,
+    check: bool,
 ) -> None:
     """Compile a spec into the SageMaker pipeline definition JSON.
 
@@ -52,7 +60,11 @@ def compile_command(
     Deploy variables come from --env (spec/env/NAME.yaml) and --var KEY=VALUE.
     Warnings (e.g. a parameter nothing reads) are shown and the definition is written;
     with --strict they are errors and nothing is written.
+    With --check, nothing is written: the -o FILE must already hold exactly this output
+    (the pre-commit hook smpipe-compiled-current uses it).
     """
+    if check and (output is None or output == "-"):
+        raise UsageError("--check needs -o FILE: the committed definition to compare")
     limits = DEFAULT_LIMITS.with_overrides(parse_limits)
     variables = parse_var_options(var_options)
     result = compile_spec_file(
@@ -65,11 +77,30 @@ def compile_command(
     if output is None or output == "-":
         click.echo(result.text, nl=False)
         return
+    if check:
+        _check_current(Path(output), result.text, spec)
+        return
     write_atomically(Path(output), result.text)
     click.echo(
         f"wrote {output} ({len(result.text.encode())} bytes, pipeline {result.pipeline_name})",
         err=True,
     )
+
+
+def _check_current(path: Path, text: str, spec: str) -> None:
+    try:
+        current = path.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        current = False
+    if not current:
+        state = "is out of date" if path.is_file() else "does not exist"
+        click.echo(
+            f"{path} {state}: it is not what {spec} compiles to; run the same "
+            "smpipe compile without --check to write it, and commit it",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"{path} is current ({spec})", err=True)
 
 
 def write_atomically(path: Path, text: str) -> None:
