@@ -50,8 +50,24 @@ class _Edges:
             labels.append(label)
 
 
-def render_graph(spec: Spec, *, parameters: bool = False) -> str:
-    """The Mermaid text of the spec's pipeline (a trailing newline included)."""
+# Step statuses as SageMaker names them -> (fill, stroke, text colour) of the node.
+STATUS_STYLES = {
+    "Succeeded": ("#d4edda", "#28a745", "#155724"),
+    "Failed": ("#f8d7da", "#dc3545", "#721c24"),
+    "Executing": ("#cce5ff", "#007bff", "#004085"),
+    "Starting": ("#cce5ff", "#007bff", "#004085"),
+    "Stopping": ("#fff3cd", "#ffc107", "#856404"),
+    "Stopped": ("#e2e3e5", "#6c757d", "#383d41"),
+}
+NOT_RUN = "NotRun"
+
+
+def render_graph(
+    spec: Spec, *, parameters: bool = False, statuses: dict[str, str] | None = None
+) -> str:
+    """The Mermaid text of the spec's pipeline (a trailing newline included). With
+    ``statuses`` (step name -> SageMaker step status, e.g. of one execution) each step is
+    coloured by its status; a step the execution has not run is drawn dashed."""
     ids = _Ids(spec)
     lines = ["flowchart TD"]
     if parameters and spec.parameters:
@@ -69,7 +85,29 @@ def render_graph(spec: Spec, *, parameters: bool = False) -> str:
     edges = _edges(spec, ids, parameters)
     for (source, target, style), labels in edges.labels.items():
         lines.append(f"  {source} {_arrow(style, ', '.join(labels))} {target}")
+    if statuses is not None:
+        lines.extend(_status_classes(spec, ids, statuses))
     return "\n".join(lines) + "\n"
+
+
+def _status_classes(spec: Spec, ids: _Ids, statuses: dict[str, str]) -> list[str]:
+    """``classDef`` per status in use and a ``class`` line per status, steps in spec order."""
+    members: dict[str, list[str]] = {}
+    for step in spec.steps:
+        status = statuses.get(step.name, NOT_RUN)
+        members.setdefault(status if status in STATUS_STYLES else NOT_RUN, []).append(
+            ids.step(step.name)
+        )
+    lines = []
+    for status, nodes in members.items():
+        if status == NOT_RUN:
+            style = "fill:#ffffff,stroke:#adb5bd,color:#6c757d,stroke-dasharray:4 3"
+        else:
+            fill, stroke, color = STATUS_STYLES[status]
+            style = f"fill:{fill},stroke:{stroke},color:{color}"
+        lines.append(f"  classDef {status} {style}")
+        lines.append(f"  class {','.join(nodes)} {status}")
+    return lines
 
 
 class _Ids:

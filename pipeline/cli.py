@@ -32,6 +32,8 @@ PIPELINE_COMMANDS: dict[str, str] = {
     "evidence": "pipeline.commands.evidence:evidence",
     "import": "pipeline.commands.importer:import_command",
     "init": "pipeline.commands.init:init",
+    # The compiler's graph, plus --execution (run state lives on this side).
+    "graph": "pipeline.commands.graph:graph",
 }
 
 cli = LazyGroup(

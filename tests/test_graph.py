@@ -165,3 +165,43 @@ def test_spec_with_problems_prints_diagnostics_and_exits_1(tmp_path: Path) -> No
 def test_graph_is_deterministic(parameters: bool) -> None:
     first = graph_of(TITANIC, parameters)
     assert all(graph_of(TITANIC, parameters) == first for _ in range(3))
+
+
+def test_an_execution_colours_each_step_by_its_status(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.commands import graph as graph_command
+
+    asked: list[tuple[str, str]] = []
+
+    def statuses(execution: str, backend: str, state_dir: Path | None) -> dict[str, str]:
+        asked.append((execution, backend))
+        return {
+            "DataPreProcessing": "Succeeded",
+            "TrainModel": "Succeeded",
+            "ModelEvaluation": "Failed",
+            "QualityGateAccuracy": "Stopped",
+        }
+
+    monkeypatch.setattr(graph_command, "execution_statuses", statuses)
+    code, out, err = invoke("graph", str(TITANIC), "--execution", "latest")
+    assert (code, err, asked) == (0, "", [("latest", "local")])
+    assert out == TITANIC_GRAPH + (
+        "  classDef Succeeded fill:#d4edda,stroke:#28a745,color:#155724\n"
+        "  class DataPreProcessing,TrainModel Succeeded\n"
+        "  classDef Failed fill:#f8d7da,stroke:#dc3545,color:#721c24\n"
+        "  class ModelEvaluation Failed\n"
+        "  classDef Stopped fill:#e2e3e5,stroke:#6c757d,color:#383d41\n"
+        "  class QualityGateAccuracy Stopped\n"
+        "  classDef NotRun fill:#ffffff,stroke:#adb5bd,color:#6c757d,stroke-dasharray:4 3\n"
+        "  class RegisterModel NotRun\n"
+    )
+
+
+def test_without_an_execution_the_graph_has_no_status_classes() -> None:
+    spec = check_spec_file(TITANIC).spec
+    assert spec is not None
+    assert "classDef" not in render_graph(spec)
+    executing = render_graph(spec, statuses={"DataPreProcessing": "Executing", "X": "Odd"})
+    assert "  class DataPreProcessing Executing\n" in executing
+    assert (
+        "  class TrainModel,ModelEvaluation,QualityGateAccuracy,RegisterModel NotRun\n" in executing
+    )

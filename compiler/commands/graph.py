@@ -35,11 +35,23 @@ def graph(
 
     Exit status: 0 drawn, 1 the spec has problems (shown as by validate), 2 usage error.
     """
+    draw(spec, env, var_options, parameters, markdown)
+
+
+def draw(
+    spec: str,
+    env: str | None,
+    var_options: tuple[str, ...],
+    parameters: bool,
+    markdown: bool,
+    statuses: dict[str, str] | None = None,
+) -> None:
+    """Check the spec and print its chart (coloured by ``statuses`` when given)."""
     result = check_spec_file(Path(spec), env, parse_var_options(var_options), display_name=spec)
     if not result.ok or result.spec is None:
         click.echo(render_text(result.diagnostics, result.sources), nl=False, err=True)
         count = len(result.diagnostics)
         click.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
         sys.exit(1)
-    chart = render_graph(result.spec, parameters=parameters)
+    chart = render_graph(result.spec, parameters=parameters, statuses=statuses)
     click.echo(f"```mermaid\n{chart}```\n" if markdown else chart, nl=False)
