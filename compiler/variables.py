@@ -39,8 +39,13 @@ class DeployVariables:
         return f"{where} or --var {name}=VALUE"
 
 
+class CommandLineVariables(dict[str, str]):
+    """``--var`` values as a user typed them: a name the spec cannot use is a typo to report
+    (:func:`check_overrides`); variables a program passes (e.g. import's round trip) are not."""
+
+
 def parse_var_options(options: Sequence[str]) -> dict[str, str]:
-    values = {}
+    values = CommandLineVariables()
     for option in options:
         key, sep, value = option.partition("=")
         if not sep or not _NAME.fullmatch(key):
@@ -203,7 +208,10 @@ def check_overrides(
     overrides: Mapping[str, str], variables: DeployVariables, data: Any, spec: str
 ) -> None:
     """A ``--var`` that the spec does not use, the environment file does not set and the
-    compiler does not read is a typo (``git_shaa``): a usage error listing the known names."""
+    compiler does not read is a typo (``git_shaa``): a usage error listing the known names.
+    Only for variables from the command line (:class:`CommandLineVariables`)."""
+    if not isinstance(overrides, CommandLineVariables):
+        return
     known = referenced_names(data) | variables.file_names | COMPILER_VARIABLES
     unknown = sorted(set(overrides) - known)
     if unknown:
