@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from pipeline.evidence.gantt import step_gantt
 from pipeline.evidence.report import RECORDED, Criterion, Evidence
 from pipeline.render import duration, short_execution, utc
 
@@ -289,6 +290,9 @@ def _steps(evidence: Evidence, region: str) -> str:
         "Result",
     ]
     text = title + _table(headers, rows)
+    timings = step_gantt(evidence.steps)
+    if timings:
+        text += f"\n\nStep timings:\n\n```mermaid\n{timings}```"
     gate = evidence.gate
     if gate is not None:
         value = "unknown" if gate.left_value is None else f"{gate.left_value:.4f}"
