@@ -205,4 +205,6 @@ def _one(detail: ErrorDetails, data: Any, model: type[BaseModel]) -> Diagnostic:
         )
     if kind == "too_short":
         return problem("schema", path, f'"{key}" of {where} must not be empty')
+    if isinstance(key, str) and key:  # name the field, not only where it is
+        return problem("schema", path, f'"{key}" of {where}: {detail["msg"]}')
     return problem("schema", path, f"{detail['msg']} (at {where})")

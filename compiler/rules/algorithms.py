@@ -24,7 +24,7 @@ def hyperparameter_invalid(ctx: SpecContext) -> Iterator[Diagnostic]:
     for index, step in enumerate(ctx.spec.steps):
         if not isinstance(step, TrainingStep):
             continue
-        image = ctx.spec.images.get(step.image)
+        image = ctx.spec.images.get(step.image) if isinstance(step.image, str) else None
         if not isinstance(image, FrameworkImage) or image.framework != "xgboost":
             continue
         values = step.hyperparameters
