@@ -140,6 +140,12 @@ class PropertyFile(Strict):
     name: str
     output: str = Field(description="The output (of this step) holding the file.")
     path: str = Field(description="The file's path inside that output, e.g. evaluation.json.")
+    paths: list[str] = Field(
+        default_factory=list,
+        description="The JSON paths the file promises (e.g. metrics.accuracy): every json_get "
+        "of it must read one of them (checked at compile time). Not emitted: SageMaker's "
+        "PropertyFile has no such field.",
+    )
 
 
 class ProcessingStep(StepBase, Resources, Retryable):

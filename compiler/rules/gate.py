@@ -32,6 +32,33 @@ def gate_json_path(ctx: SpecContext) -> Iterator[Diagnostic]:
             )
 
 
+@rule(
+    "json-get-unpromised",
+    "gate",
+    "A json_get reads a path its property file does not promise (property_files[].paths).",
+)
+def json_get_unpromised(ctx: SpecContext) -> Iterator[Diagnostic]:
+    for _, path, ref in ctx.references():
+        if not isinstance(ref, JsonGetRef):
+            continue
+        target = ref.json_get
+        found = ctx.steps.get(target.step)
+        step = found[1] if found else None
+        if not isinstance(step, ProcessingStep):
+            continue  # step-unknown / property-file-unknown report these
+        declared = next((p for p in step.property_files if p.name == target.property_file), None)
+        if declared is None or not declared.paths or target.path in declared.paths:
+            continue
+        yield problem(
+            "json-get-unpromised",
+            (*path, "json_get", "path"),
+            f'json_get reads "{target.path}" of property file "{declared.name}" of step '
+            f'"{step.name}", which promises only {", ".join(f"{p!r}" for p in declared.paths)} '
+            "(property_files[].paths); "
+            "SageMaker fails the step reading a missing path at run time",
+        )
+
+
 @rule("gate-property-file", "gate", "A property file names an output its step does not have.")
 def gate_property_file(ctx: SpecContext) -> Iterator[Diagnostic]:
     for index, step in enumerate(ctx.spec.steps):
