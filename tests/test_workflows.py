@@ -44,7 +44,8 @@ def problems(workflow: dict[str, Any]) -> list[str]:
     found = []
     for step in steps(workflow):
         uses = step.get("uses")
-        if uses and not PINNED.match(uses):
+        # A local action ("./") is the repository's own code at the checked-out commit.
+        if uses and not PINNED.match(uses) and not uses.startswith("./"):
             found.append(f"action not pinned to a full commit SHA: {uses}")
         if UNTRUSTED.search(step.get("run", "")):
             found.append(f"untrusted context pasted into a script: {step.get('name')}")
@@ -98,14 +99,25 @@ def test_ci_runs_the_checks_of_ci_run_then_validate_compile_diff(ci: dict[str, A
     assert ci["permissions"] == {"contents": "read"}
     script = runs(ci)
     assert "bash scripts/test.sh" in script
-    assert "smpipe validate spec/*.yaml --env dev --strict" in script
-    assert (
-        'smpipe compile spec/titanic-modelbuild.yaml --env dev --var "git_sha=${GITHUB_SHA}"'
-        " -o build/titanic-modelbuild-dev.json"
-    ) in script
-    (diff,) = [s for s in steps(ci) if "smpipe diff" in s.get("run", "")]
-    assert diff["if"] == "github.event_name == 'pull_request'"
-    assert '"origin/${BASE_REF}:spec/titanic-modelbuild.yaml"' in diff["run"]
+    # validate (--strict), compile with the commit's SHA and the diff run through the
+    # repository's own Action (action.yml), as other repositories use it.
+    (own,) = [s for s in steps(ci) if s.get("uses") == "./"]
+    assert own["with"] == {
+        "specs": "spec/titanic-modelbuild.yaml",
+        "env": "dev",
+        "install": "false",
+        "strict": "true",
+    }
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    action_runs = {s["name"]: s for s in action["runs"]["steps"] if "run" in s}
+    validate = next(s["run"] for n, s in action_runs.items() if n.startswith("smpipe validate"))
+    assert "var_args+=(--strict)" in validate and "--format github" in validate
+    compile_ = next(s["run"] for n, s in action_runs.items() if n.startswith("smpipe compile"))
+    assert '--var "git_sha=$SHA"' in compile_
+    diff = next(s for n, s in action_runs.items() if n.startswith("smpipe diff"))
+    assert diff["if"] == "inputs.base-ref != ''"
+    assert action["inputs"]["base-ref"]["default"] == "${{ github.base_ref }}"
+    assert '"origin/${BASE_REF}:${spec}"' in diff["run"]
     assert "GITHUB_STEP_SUMMARY" in diff["run"]
     # Exit 1 means "the specs differ": reported, not a failure; 2+ fails the job.
     assert "|| status=$?" in diff["run"] and '[ "$status" -gt 1 ]' in diff["run"]

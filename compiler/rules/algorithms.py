@@ -17,8 +17,9 @@ from compiler.variables import is_unresolved
 @rule(
     "hyperparameter-invalid",
     "algorithms",
-    "A hyperparameter the built-in algorithm (XGBoost image in algorithm mode) would reject "
-    "at run time: unknown name, unparsable or out-of-range value, missing num_round.",
+    "Warning (an error with --strict): a hyperparameter the built-in algorithm (XGBoost image "
+    "in algorithm mode) would reject at run time: unknown name, unparsable or out-of-range "
+    "value, missing num_round.",
 )
 def hyperparameter_invalid(ctx: SpecContext) -> Iterator[Diagnostic]:
     for index, step in enumerate(ctx.spec.steps):
@@ -38,4 +39,7 @@ def hyperparameter_invalid(ctx: SpecContext) -> Iterator[Diagnostic]:
                 "hyperparameter-invalid",
                 path,
                 f'step "{step.name}": the built-in XGBoost algorithm would stop with "{message}"',
+                # A warning, so that a draft (e.g. smpipe import's) still compiles; CI runs
+                # validate --strict.
+                severity="warning",
             )
