@@ -108,10 +108,11 @@ def test_every_field_of_a_kind_is_imported_by_the_round_trip_corpus(
     kind: str, corpus_paths: tuple[dict[str, set[str]], set[str]]
 ) -> None:
     refused = REFUSED.get(kind, set())
+    # property_files.paths is only in the spec, never in a definition: nothing to import.
     missing = {
         path
         for path in field_paths(STEP_MODELS[kind]) - corpus_paths[0][kind]
-        if path.split(".")[0] not in refused
+        if path.split(".")[0] not in refused and path != "property_files.paths"
     }
     assert not missing, (
         f"{kind} fields no round-tripped spec sets: {sorted(missing)}; add them to "
