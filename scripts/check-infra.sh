@@ -4,8 +4,8 @@
 #   2. checkov on infra/terraform (terraform checks) and on .github (GitHub Actions checks):
 #      no failed check; a skip only as an inline `#checkov:skip=CKV_...:reason` comment;
 #   3. check-jsonschema: .github/workflows/*.yml and smpipe init's workflow template against
-#      GitHub's workflow schema (the copy bundled with check-jsonschema: nothing downloaded).
-#      action.yml against GitHub's Action schema.
+#      GitHub's workflow schema, and action.yml against GitHub's Action schema (the copies
+#      bundled with check-jsonschema: nothing downloaded).
 # checkov bundles bc-python-hcl2, whose module `hcl2` clashes with python-hcl2 (which
 # tests/test_terraform.py uses from .venv): so these tools live in their own venv,
 # .venv-infra, installed by uv exactly as scripts/infra-tools.txt locks them (hashes
@@ -54,4 +54,6 @@ echo "== check-jsonschema (GitHub workflow schema)"
 # With the workflow smpipe init writes (its {{placeholders}} sit inside strings).
 "$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml \
   pipeline/scaffold/template/workflow.yml
-#      action.yml against GitHub's Action schema.
+
+echo "== check-jsonschema (GitHub Action schema: the composite action.yml)"
+"$venv/bin/check-jsonschema" --builtin-schema vendor.github-actions action.yml
