@@ -25,6 +25,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from compiler import emit_sdk_jobs
 from compiler.emit.bootstrap import BUNDLE_BOOTSTRAP, CODE_DIR
 from compiler.emit.definition import resolve_images
 from compiler.emit.processing import CODE_INPUT_NAME
@@ -36,14 +37,24 @@ from compiler.model import (
     ConditionStep,
     FailStep,
     MetricsFile,
+    ModelStep,
     ProcessingStep,
     RegisterStep,
     Resources,
     Spec,
     Step,
     TrainingStep,
+    TransformStep,
+    TuningStep,
 )
-from compiler.references import ExecutionRef, JoinRef, JsonGetRef, ParamRef, StepOutputRef
+from compiler.references import (
+    ExecutionRef,
+    JoinRef,
+    JsonGetRef,
+    ParamRef,
+    PropertyRef,
+    StepOutputRef,
+)
 
 T = TypeVar("T")
 # SDK settings that keep definition() offline (see DESIGN.md "Facts found about the SDK").
@@ -153,6 +164,8 @@ class _Builder:
             return self.output_property(value.step, value.output)
         if isinstance(value, ExecutionRef):
             return ExecutionVariable(value.execution)
+        if isinstance(value, PropertyRef):
+            return emit_sdk_jobs.step_property(self.steps[value.property.step], value)
         if isinstance(value, JoinRef):
             return Join(on=value.on, values=[self.value(v) for v in value.join])
         if isinstance(value, JsonGetRef):
@@ -176,6 +189,10 @@ class _Builder:
         step = self.steps[step_name]
         if step.step_type.value == "Training":
             return step.properties.ModelArtifacts.S3ModelArtifacts
+        if step.step_type.value == "Tuning":
+            return emit_sdk_jobs.top_model(self, step_name)
+        if step.step_type.value == "Transform":
+            return step.properties.TransformOutput.S3OutputPath
         return step.properties.ProcessingOutputConfig.Outputs[output].S3Output.S3Uri
 
     def execution_scoped(self, step: str, output: str) -> Any:
@@ -200,7 +217,7 @@ class _Builder:
     def mapping(self, values: dict[str, Any]) -> dict[str, Any]:
         return {key: self.value(value) for key, value in values.items()}
 
-    def cache(self, step: Resources) -> Any:
+    def cache(self, step: Resources | TransformStep) -> Any:
         from sagemaker.mlops.workflow.steps import CacheConfig
 
         cache: CacheSpec | None = step.cache or self.spec.defaults.cache
@@ -230,7 +247,7 @@ class _Builder:
             encrypt_inter_container_traffic=encrypt,
         )
 
-    def networking(self, step: TrainingStep) -> Any:
+    def networking(self, step: TrainingStep | TuningStep) -> Any:
         from sagemaker.core.training.configs import Networking
 
         vpc = self.setting(step, "vpc")
@@ -364,21 +381,11 @@ class _Builder:
             depends_on=list(step.depends_on) or None,
         )
 
-    def training(self, step: TrainingStep) -> Any:
-        from sagemaker.core.shapes import (
-            Channel,
-            DataSource,
-            MetricDefinition,
-            S3DataSource,
-            StoppingCondition,
-        )
-        from sagemaker.core.training.configs import Compute, OutputDataConfig
-        from sagemaker.mlops.workflow.steps import TrainingStep as SdkTrainingStep
-        from sagemaker.train.model_trainer import ModelTrainer
+    def channels(self, step: TrainingStep | TuningStep) -> list[Any]:
+        from sagemaker.core.shapes import Channel, DataSource, S3DataSource
 
-        instance_type, instance_count, volume = self.resources(step)
         # Channel rather than InputData: InputData leaves the channel's InputMode out.
-        channels = [
+        return [
             Channel(
                 channel_name=c.name,
                 data_source=DataSource(
@@ -393,6 +400,19 @@ class _Builder:
             )
             for c in step.channels
         ]
+
+    def trainer(self, step: TrainingStep | TuningStep, channels: list[Any], output: Any) -> Any:
+        """The ModelTrainer of a training step, or of a tuning step's training jobs (which
+        take no spot settings)."""
+        from sagemaker.core.shapes import MetricDefinition, StoppingCondition
+        from sagemaker.core.training.configs import Compute, OutputDataConfig
+        from sagemaker.train.model_trainer import ModelTrainer
+
+        training = step if isinstance(step, TrainingStep) else None
+        spot = training.spot if training is not None else None
+        instance_type, instance_count, volume = self.resources(step)
+        hyperparameters = {k: self.text(v) for k, v in step.hyperparameters.items()}
+        hyperparameters.update(emit_sdk_jobs.script_hyperparameters(self, step))
         trainer = ModelTrainer(
             training_image=self.image(step.image),
             # Else it derives one from the image URI, which fails for a parameter's image.
@@ -406,33 +426,40 @@ class _Builder:
                     instance_count=instance_count,
                     volume_size_in_gb=volume,
                     volume_kms_key_id=self.setting(step, "volume_kms_key"),
-                    enable_managed_spot_training=True if step.spot is not None else None,
+                    enable_managed_spot_training=True if spot is not None else None,
                 ),
             ),
-            hyperparameters={k: self.text(v) for k, v in step.hyperparameters.items()},
+            hyperparameters=hyperparameters,
             stopping_condition=sdk_refusal(
                 step.name,
                 "stopping_condition.max_runtime_seconds",
                 lambda: StoppingCondition(
                     max_runtime_in_seconds=self.value(step.stopping_condition.max_runtime_seconds),
-                    max_wait_time_in_seconds=step.spot.max_wait_seconds if step.spot else None,
+                    max_wait_time_in_seconds=spot.max_wait_seconds if spot else None,
                 ),
             ),
             output_data_config=OutputDataConfig(
-                s3_output_path=self.execution_scoped(step.name, "model"),
+                s3_output_path=output,
                 compression_type="GZIP",
                 kms_key_id=self.setting(step, "output_kms_key"),
             ),
             input_data_config=channels,
             environment=self.mapping(step.environment),
             networking=self.networking(step),
-            checkpoint_config=self.checkpoint(step),
+            checkpoint_config=self.checkpoint(training) if training else None,
             sagemaker_session=self.session,
         )
-        if step.metric_definitions:
+        if training is not None and training.metric_definitions:
             trainer.with_metric_definitions(
-                [MetricDefinition(name=m.name, regex=m.regex) for m in step.metric_definitions]
+                [MetricDefinition(name=m.name, regex=m.regex) for m in training.metric_definitions]
             )
+        return trainer
+
+    def training(self, step: TrainingStep) -> Any:
+        from sagemaker.mlops.workflow.steps import TrainingStep as SdkTrainingStep
+
+        output = self.execution_scoped(step.name, "model")
+        trainer = self.trainer(step, self.channels(step), output)
         return SdkTrainingStep(
             name=step.name,
             step_args=trainer.train(),
@@ -540,8 +567,14 @@ class _Builder:
             built = self.register(step)
         elif isinstance(step, ConditionStep):
             built = self.condition(step, by_name)
-        else:
+        elif isinstance(step, FailStep):
             built = self.fail(step)
+        elif isinstance(step, TuningStep):
+            built = emit_sdk_jobs.tuning(self, step)
+        elif isinstance(step, ModelStep):
+            built = emit_sdk_jobs.model(self, step)
+        else:
+            built = emit_sdk_jobs.transform(self, step)
         self.steps[step.name] = built
         return built
 

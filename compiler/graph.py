@@ -13,12 +13,24 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from compiler.model import ConditionStep, FailStep, ProcessingStep, RegisterStep, Spec, Step
+from compiler.model import (
+    ConditionStep,
+    FailStep,
+    ModelStep,
+    ProcessingStep,
+    RegisterStep,
+    Spec,
+    Step,
+    TrainingStep,
+    TransformStep,
+    TuningStep,
+)
 from compiler.references import (
     ExecutionRef,
     JoinRef,
     JsonGetRef,
     ParamRef,
+    PropertyRef,
     Reference,
     StepOutputRef,
 )
@@ -158,6 +170,9 @@ def _step_shape(step: Step) -> str:
         return _shape("[", f"{text}<br/>{step.approval_status}", "]")
     if isinstance(step, FailStep):
         return _shape("[[", text, "]]")
+    if isinstance(step, TuningStep):
+        jobs = f", {step.max_jobs} jobs" if step.max_jobs is not None else ""
+        return _shape("[", f"{text}<br/>{step.strategy}{jobs}", "]")
     return _shape("[", text, "]")
 
 
@@ -183,11 +198,13 @@ def _edges(spec: Spec, ids: _Ids, parameters: bool) -> _Edges:
         for source, label in _data_sources(references.get(step.name, [])):
             if source in context.steps:
                 edges.add(ids.step(source), target, "data", label)
+        if isinstance(step, TransformStep) and step.model in context.steps:
+            edges.add(ids.step(step.model), target, "data", "model")
         for name in step.depends_on:
             edges.add(ids.step(name), target, "after")
         if parameters:
             used = [ref.param for ref in references.get(step.name, []) if isinstance(ref, ParamRef)]
-            if isinstance(step, ProcessingStep):  # its code input reads the bundle parameter
+            if _reads_bundle(step):  # its code comes from the bundle parameter
                 used.append(spec.pipeline.code_bundle)
             for name in used:
                 if name in spec.parameters:
@@ -201,6 +218,12 @@ def _edges(spec: Spec, ids: _Ids, parameters: bool) -> _Edges:
     return edges
 
 
+def _reads_bundle(step: Step) -> bool:
+    if isinstance(step, ProcessingStep):
+        return True
+    return isinstance(step, (TrainingStep, TuningStep, ModelStep)) and step.script is not None
+
+
 def _data_sources(references: list[Reference]) -> Iterator[tuple[str, str]]:
     """(source step, what flows) for each reference to another step, in the spec's order."""
     for ref in references:
@@ -208,6 +231,8 @@ def _data_sources(references: list[Reference]) -> Iterator[tuple[str, str]]:
             yield ref.step, ref.output
         elif isinstance(ref, JsonGetRef):
             yield ref.json_get.step, ref.json_get.property_file
+        elif isinstance(ref, PropertyRef):
+            yield ref.property.step, ref.property.path.split(".")[0].split("[")[0]
 
 
 def _conditions(spec: Spec) -> Iterable[ConditionStep]:
@@ -229,6 +254,8 @@ def _operand(value: object) -> str:
         return f"{value.step}.{value.output}"
     if isinstance(value, ExecutionRef):
         return f"Execution.{value.execution}"
+    if isinstance(value, PropertyRef):
+        return f"{value.property.step}.{value.property.path}"
     if isinstance(value, JoinRef):
         return "join(" + ", ".join(_operand(item) for item in value.join) + ")"
     return _literal(value)

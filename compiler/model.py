@@ -177,6 +177,11 @@ class TrainingStep(StepBase, Resources, Retryable):
         description="A key of `images` (a built-in algorithm or framework image), or "
         "{param: NAME}: a String parameter holding an image URI."
     )
+    script: str | None = Field(
+        default=None,
+        description="Script mode: the training script inside the code bundle, e.g. train.py "
+        "(run by the framework image's training toolkit).",
+    )
     hyperparameters: dict[str, Value] = Field(
         default_factory=dict,
         description="Values are sent as text; a {param} of any type is passed as it is.",
@@ -242,11 +247,135 @@ class FailStep(StepBase):
     error_message: Value = ""
 
 
+TuningStrategy = Literal["Bayesian", "Random", "Grid", "Hyperband"]
+ScalingType = Literal["Auto", "Linear", "Logarithmic", "ReverseLogarithmic"]
+ObjectiveType = Literal["Maximize", "Minimize"]
+
+
+class IntegerRange(Strict):
+    type: Literal["integer"]
+    min: int
+    max: int
+    scaling: ScalingType = "Auto"
+
+
+class ContinuousRange(Strict):
+    type: Literal["continuous"]
+    min: int | float
+    max: int | float
+    scaling: ScalingType = "Auto"
+
+
+class CategoricalRange(Strict):
+    type: Literal["categorical"]
+    values: list[str | int | float | bool] = Field(min_length=1)
+
+
+HyperparameterRange = Annotated[
+    IntegerRange | ContinuousRange | CategoricalRange, Field(discriminator="type")
+]
+
+
+class Objective(Strict):
+    metric: str = Field(description="A built-in algorithm metric or one of metric_definitions.")
+    type: ObjectiveType
+
+
+class TuningStep(StepBase, Resources):
+    """Hyperparameter tuning (CreateHyperParameterTuningJob): a training job definition
+    (as a training step has it) plus ranges, objective, strategy and limits."""
+
+    type: Literal["tuning"]
+    image: ParamOrKey = Field(
+        description="A key of `images` (a built-in algorithm or framework image), or "
+        "{param: NAME}: a String parameter holding an image URI."
+    )
+    script: str | None = Field(
+        default=None,
+        description="Script mode: the training script inside the code bundle, e.g. train.py.",
+    )
+    hyperparameters: dict[str, Value] = Field(
+        default_factory=dict, description="Static hyperparameters, the same for every job."
+    )
+    channels: list[TrainingChannel]
+    metric_definitions: list[MetricDefinition] = Field(default_factory=list)
+    stopping_condition: StoppingCondition = Field(default_factory=StoppingCondition)
+    environment: dict[str, StringValue] = Field(default_factory=dict)
+    objective: Objective
+    ranges: dict[str, HyperparameterRange] = Field(
+        min_length=1, description="Hyperparameter name -> its range."
+    )
+    strategy: TuningStrategy = "Bayesian"
+    # Literal counts: the SDK's HyperparameterTuner.tune() refuses a ParameterInteger here.
+    max_jobs: int | None = Field(
+        default=None,
+        description="MaxNumberOfTrainingJobs (required unless Grid, which runs the whole grid).",
+    )
+    max_parallel_jobs: int = Field(default=1, description="MaxParallelTrainingJobs.")
+    early_stopping: Literal["Off", "Auto"] = "Off"
+    random_seed: int | None = Field(
+        default=None, description="RandomSeed: makes Random and Bayesian searches repeatable."
+    )
+
+
+class ModelStep(StepBase):
+    """Model creation (CreateModel): an inference container with model data."""
+
+    type: Literal["model"]
+    image: ParamOrKey = Field(
+        description="A key of `images`, or {param: NAME}: a String parameter holding the "
+        "inference image URI."
+    )
+    model_data: Value = Field(
+        description="The model artifact, e.g. {step: TuneModel, output: best_model}."
+    )
+    script: str | None = Field(
+        default=None,
+        description="Framework models: the inference script inside the code bundle "
+        "(model_fn / input_fn / predict_fn / output_fn).",
+    )
+    environment: dict[str, StringValue] = Field(default_factory=dict)
+
+
+SplitType = Literal["None", "Line", "RecordIO", "TFRecord"]
+BatchStrategy = Literal["MultiRecord", "SingleRecord"]
+
+
+class TransformStep(StepBase):
+    """Batch transform (CreateTransformJob) of an S3 prefix with a model step's model."""
+
+    type: Literal["transform"]
+    model: str = Field(description="The model step whose model scores the data.")
+    input: Value = Field(description="S3 prefix (or reference) of the objects to score.")
+    content_type: str | None = None
+    split_type: SplitType = "None"
+    compression: Literal["None", "Gzip"] = "None"
+    accept: str | None = None
+    assemble_with: Literal["None", "Line"] = "None"
+    max_payload_mb: int | None = None
+    max_concurrent_transforms: int | None = None
+    batch_strategy: BatchStrategy | None = None
+    input_filter: str | None = Field(default=None, description='JSONPath, e.g. "$[1:]".')
+    join_source: Literal["None", "Input"] = "None"
+    output_filter: str | None = Field(default=None, description='JSONPath, e.g. "$[0,-1]".')
+    instance_type: StringValue | None = None
+    instance_count: IntegerValue | None = None
+    environment: dict[str, StringValue] = Field(default_factory=dict)
+    cache: CacheSpec | None = None
+
+
 Step = Annotated[
-    ProcessingStep | TrainingStep | ConditionStep | RegisterStep | FailStep,
+    ProcessingStep
+    | TrainingStep
+    | TuningStep
+    | ModelStep
+    | TransformStep
+    | ConditionStep
+    | RegisterStep
+    | FailStep,
     Field(discriminator="type"),
 ]
-JobStep = ProcessingStep | TrainingStep
+JobStep = ProcessingStep | TrainingStep | TuningStep | TransformStep
 
 
 class Spec(Strict):

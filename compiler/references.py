@@ -5,6 +5,8 @@
     {execution: VARIABLE}              an execution variable, e.g. PipelineExecutionId
     {join: [VALUE, ...], on: SEP}      values joined at run time (Std:Join)
     {json_get: {step, property_file, path}}   a value read from a property file (conditions)
+    {property: {step, path}}           a property of a step's job, e.g.
+                                       BestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric.Value
 
 A union with a callable discriminator picks the form by its key, so a mistake gets one
 precise error instead of one per possible form.
@@ -61,7 +63,16 @@ class JsonGetRef(Strict):
     json_get: JsonGetTarget
 
 
-_REFERENCE_KEYS = ("param", "step", "execution", "join", "json_get")
+class PropertyTarget(Strict):
+    step: str
+    path: str
+
+
+class PropertyRef(Strict):
+    property: PropertyTarget
+
+
+_REFERENCE_KEYS = ("param", "step", "execution", "join", "json_get", "property")
 
 
 def value_form(value: Any) -> str | None:
@@ -74,6 +85,7 @@ def value_form(value: Any) -> str | None:
             ExecutionRef: "execution",
             JoinRef: "join",
             JsonGetRef: "json_get",
+            PropertyRef: "property",
         }.get(type(value))
     for form, kind in (("bool", bool), ("int", int), ("float", float), ("str", str)):
         if isinstance(value, kind):
@@ -83,7 +95,7 @@ def value_form(value: Any) -> str | None:
 
 _VALUE_ERROR = (
     "expected a string, a number, or a reference: {param: NAME}, {step: STEP, output: NAME}, "
-    "{execution: VARIABLE} or {join: [...], on: SEP}"
+    "{execution: VARIABLE}, {join: [...], on: SEP} or {property: {step: STEP, path: PATH}}"
 )
 
 Value = Annotated[
@@ -94,7 +106,8 @@ Value = Annotated[
     | Annotated[ParamRef, Tag("param")]
     | Annotated[StepOutputRef, Tag("step")]
     | Annotated[ExecutionRef, Tag("execution")]
-    | Annotated[JoinRef, Tag("join")],
+    | Annotated[JoinRef, Tag("join")]
+    | Annotated[PropertyRef, Tag("property")],
     Discriminator(value_form, custom_error_type="value_form", custom_error_message=_VALUE_ERROR),
 ]
 """A literal or a run-time reference (no json_get: that is only for conditions)."""
@@ -108,14 +121,16 @@ Operand = Annotated[
     | Annotated[StepOutputRef, Tag("step")]
     | Annotated[ExecutionRef, Tag("execution")]
     | Annotated[JoinRef, Tag("join")]
-    | Annotated[JsonGetRef, Tag("json_get")],
+    | Annotated[JsonGetRef, Tag("json_get")]
+    | Annotated[PropertyRef, Tag("property")],
     Discriminator(
         value_form,
         custom_error_type="operand_form",
         custom_error_message=(
             "expected a string, a number, or a reference: {param: NAME}, "
-            "{step: STEP, output: NAME}, {execution: VARIABLE}, {join: [...], on: SEP} "
-            "or {json_get: {step: STEP, property_file: NAME, path: JSON.PATH}}"
+            "{step: STEP, output: NAME}, {execution: VARIABLE}, {join: [...], on: SEP}, "
+            "{json_get: {step: STEP, property_file: NAME, path: JSON.PATH}} "
+            "or {property: {step: STEP, path: PATH}}"
         ),
     ),
 ]
@@ -123,7 +138,7 @@ Operand = Annotated[
 
 JoinRef.model_rebuild()
 
-Reference = ParamRef | StepOutputRef | ExecutionRef | JoinRef | JsonGetRef
+Reference = ParamRef | StepOutputRef | ExecutionRef | JoinRef | JsonGetRef | PropertyRef
 
 
 def iter_references(value: object) -> list[tuple[tuple[str | int, ...], Reference]]:
@@ -133,6 +148,6 @@ def iter_references(value: object) -> list[tuple[tuple[str | int, ...], Referenc
         found.append(((), value))
         for index, item in enumerate(value.join):
             found.extend(((("join", index, *sub)), ref) for sub, ref in iter_references(item))
-    elif isinstance(value, (ParamRef, StepOutputRef, ExecutionRef, JsonGetRef)):
+    elif isinstance(value, (ParamRef, StepOutputRef, ExecutionRef, JsonGetRef, PropertyRef)):
         found.append(((), value))
     return found

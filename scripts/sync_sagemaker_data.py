@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 DATA = Path(__file__).resolve().parent.parent / "compiler" / "data"
-FRAMEWORKS = ("sklearn", "xgboost")
+FRAMEWORKS = ("sklearn", "xgboost", "pytorch")
 
 # (what smpipe calls it, operation, member path) -> the limits of that member's shape.
 LIMITED_MEMBERS = {
@@ -125,7 +125,7 @@ def images(config_dir: Path) -> dict[str, Any]:
         scope = config["training"]
         versions = {}
         for version, entry in sorted(scope["versions"].items()):
-            processors = entry.get("processors")
+            processors = entry.get("processors") or scope.get("processors")
             py_versions = entry.get("py_versions")
             # The SDK's tag: "<version>" for the built-in algorithms, else
             # "<version>-<processor>-<py_version>" (sagemaker.core.image_uris._format_tag).

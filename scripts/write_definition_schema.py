@@ -152,7 +152,7 @@ SCHEMA: dict[str, Any] = {
                             "Training",
                             "Transform",
                             "Tuning",
-                            "CreateModel",
+                            "Model",
                             "RegisterModel",
                             "Condition",
                             "Fail",
@@ -200,6 +200,12 @@ SCHEMA: dict[str, Any] = {
                     ],
                 ),
                 arguments_for("RegisterModel", ["InferenceSpecification"]),
+                arguments_for("Tuning", ["HyperParameterTuningJobConfig", "TrainingJobDefinition"]),
+                arguments_for("Model", ["PrimaryContainer"]),
+                arguments_for(
+                    "Transform",
+                    ["ModelName", "TransformInput", "TransformOutput", "TransformResources"],
+                ),
                 {
                     "if": {"properties": {"Type": {"const": "Condition"}}, "required": ["Type"]},
                     "then": {

@@ -143,11 +143,14 @@ def test_compile_needs_deploy_variables() -> None:
     assert code == 1 and 'deploy variable "data_bucket" is not set' in err
 
 
-def test_compile_imports_neither_the_sdk_nor_boto3_nor_the_engine(tmp_path: Path) -> None:
+@pytest.mark.parametrize("spec", [TITANIC, TITANIC.parent / "examples" / "titanic-tuning.yaml"])
+def test_compile_imports_neither_the_sdk_nor_boto3_nor_the_engine(
+    tmp_path: Path, spec: Path
+) -> None:
     probe = (
         "import sys\n"
         "from pipeline.cli import main\n"
-        f"sys.argv = ['smpipe', 'compile', {str(TITANIC)!r}, '--env', 'dev', '-o', {str(tmp_path / 'd.json')!r}]\n"
+        f"sys.argv = ['smpipe', 'compile', {str(spec)!r}, '--env', 'dev', '-o', {str(tmp_path / 'd.json')!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('sagemaker', 'boto3', 'botocore', 'pandas', 'xgboost', 'numpy') or m.startswith('pipeline.local'))\n"

@@ -103,11 +103,16 @@ def test_every_step_kind_has_an_importer(kind: str) -> None:
     )
 
 
+# SDK v3's HyperparameterTuner drops these from the trainer, so no SDK-equivalent golden sets
+# them on a tuning step yet (the compiler emits them; botocore accepts them).
+SDK_DROPS = {"tuning": {"encrypt_inter_container_traffic", "network_isolation", "volume_kms_key"}}
+
+
 @pytest.mark.parametrize("kind", sorted(STEP_MODELS))
 def test_every_field_of_a_kind_is_imported_by_the_round_trip_corpus(
     kind: str, corpus_paths: tuple[dict[str, set[str]], set[str]]
 ) -> None:
-    refused = REFUSED.get(kind, set())
+    refused = REFUSED.get(kind, set()) | SDK_DROPS.get(kind, set())
     # property_files.paths is only in the spec, never in a definition: nothing to import.
     missing = {
         path

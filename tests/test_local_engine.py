@@ -169,8 +169,8 @@ def test_missing_input_fails_the_step_with_a_clear_reason(backend: LocalBackend)
     ("mutate", "message"),
     [
         (
-            lambda s: s.update(Type="Transform"),
-            "type 'Transform', which the local engine cannot run",
+            lambda s: s.update(Type="QualityCheck"),
+            "type 'QualityCheck', which the local engine cannot run",
         ),
         (
             lambda s: s["Arguments"]["AppSpecification"].update(

@@ -23,10 +23,12 @@ class SeededTitanic:
     defaults: dict[str, object]  # parameter name -> DefaultValue
 
 
-def seed_titanic(workdir: Path, state_dir: Path) -> SeededTitanic:
+def seed_titanic(
+    workdir: Path, state_dir: Path, spec: str = "titanic-modelbuild.yaml"
+) -> SeededTitanic:
     bundle = build_bundle(ROOT / "pipeline" / "code", workdir / "bundle")
     compiled = compile_spec_file(
-        ROOT / "spec" / "titanic-modelbuild.yaml", env="dev", variables={"git_sha": bundle.version}
+        ROOT / "spec" / spec, env="dev", variables={"git_sha": bundle.version}
     )
     defaults = {p["Name"]: p.get("DefaultValue") for p in compiled.definition["Parameters"]}
     backend = LocalBackend(state_dir)

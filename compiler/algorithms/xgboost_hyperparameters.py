@@ -1,4 +1,6 @@
-"""Hyperparameter parsing and validation of SageMaker's built-in XGBoost 1.7-1 algorithm.
+"""Hyperparameter table, parsing and validation of SageMaker's built-in XGBoost 1.7-1 algorithm:
+one source for the compiler's tuning-range rules and the local engine's emulation (pure
+Python, no xgboost import).
 
 A transcription of the container's declared table (sagemaker-xgboost-container, branch 1.7-1:
 ``algorithm_mode/hyperparameter_validation.py`` on top of ``sagemaker_algorithm_toolkit``):

@@ -17,17 +17,22 @@ from compiler.emit.processing import (
     training_arguments,
 )
 from compiler.emit.retry import retry_policies
+from compiler.emit.transform import model_arguments, transform_arguments
+from compiler.emit.tuning import tuning_arguments
 from compiler.emit.values import EmitContext
 from compiler.job_settings import Retryable
 from compiler.model import (
     ConditionStep,
     FailStep,
     FrameworkImage,
+    ModelStep,
     ProcessingStep,
     RegisterStep,
     Spec,
     Step,
     TrainingStep,
+    TransformStep,
+    TuningStep,
 )
 from compiler.sagemaker_data import resolve_image
 
@@ -35,6 +40,9 @@ DEFINITION_VERSION = "2020-12-01"
 _TYPE_NAMES = {
     "processing": "Processing",
     "training": "Training",
+    "tuning": "Tuning",
+    "model": "Model",
+    "transform": "Transform",
     "condition": "Condition",
     "register": "RegisterModel",
     "fail": "Fail",
@@ -56,6 +64,12 @@ def _step(ctx: EmitContext, step: Step, by_name: dict[str, Step]) -> dict[str, A
             entry["PropertyFiles"] = property_files(step)
     elif isinstance(step, TrainingStep):
         entry["Arguments"] = training_arguments(ctx, step)
+    elif isinstance(step, TuningStep):
+        entry["Arguments"] = tuning_arguments(ctx, step)
+    elif isinstance(step, ModelStep):
+        entry["Arguments"] = model_arguments(ctx, step)
+    elif isinstance(step, TransformStep):
+        entry["Arguments"] = transform_arguments(ctx, step)
     elif isinstance(step, ConditionStep):
         if_steps = [_step(ctx, by_name[n], by_name) for n in step.if_steps]
         else_steps = [_step(ctx, by_name[n], by_name) for n in step.else_steps]
@@ -64,7 +78,7 @@ def _step(ctx: EmitContext, step: Step, by_name: dict[str, Step]) -> dict[str, A
         entry["Arguments"] = register_arguments(ctx, step)
     elif isinstance(step, FailStep):
         entry["Arguments"] = fail_arguments(ctx, step)
-    if isinstance(step, (ProcessingStep, TrainingStep)):
+    if isinstance(step, (ProcessingStep, TrainingStep, TuningStep, TransformStep)):
         cache = cache_config(ctx, step)
         if cache is not None:
             entry["CacheConfig"] = cache
@@ -90,7 +104,7 @@ def resolve_images(spec: Spec, region: str) -> dict[str, str]:
 
 def build_definition(spec: Spec, region: str) -> dict[str, Any]:
     """The definition as a dict; the spec must have passed every rule."""
-    ctx = EmitContext(spec, resolve_images(spec, region))
+    ctx = EmitContext(spec, resolve_images(spec, region), region)
     by_name: dict[str, Step] = {step.name: step for step in spec.steps}
     nested = {
         name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.emit.values import EmitContext, emit_map, emit_value, image_uri, output_property
+from compiler.emit.values import EmitContext, emit_map, emit_value, image_uri, output_expression
 from compiler.model import ConditionStep, FailStep, MetricsFile, RegisterStep
 
 
@@ -34,7 +34,7 @@ def _metrics_source(ctx: EmitContext, metrics: MetricsFile) -> dict[str, Any]:
         "S3Uri": {
             "Std:Join": {
                 "On": "/",
-                "Values": [{"Get": output_property(ctx, metrics.source)}, metrics.file],
+                "Values": [output_expression(ctx, metrics.source), metrics.file],
             }
         },
     }

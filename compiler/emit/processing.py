@@ -7,6 +7,7 @@ from typing import Any
 # Re-exported: importers and the local engine's readers take them from here too.
 from compiler.emit.bootstrap import BUNDLE_BOOTSTRAP as BUNDLE_BOOTSTRAP
 from compiler.emit.bootstrap import CODE_DIR as CODE_DIR
+from compiler.emit.script_mode import training_hyperparameters
 from compiler.emit.security import processing_security, training_security
 from compiler.emit.values import (
     EmitContext,
@@ -16,7 +17,14 @@ from compiler.emit.values import (
     image_uri,
     job_setting,
 )
-from compiler.model import CacheSpec, ProcessingStep, Resources, TrainingStep
+from compiler.model import (
+    CacheSpec,
+    ProcessingStep,
+    Resources,
+    TrainingStep,
+    TransformStep,
+    TuningStep,
+)
 
 CODE_INPUT_NAME = "code"
 
@@ -29,7 +37,7 @@ def _resources(ctx: EmitContext, step: Resources) -> dict[str, Any]:
     }
 
 
-def cache_config(ctx: EmitContext, step: Resources) -> dict[str, Any] | None:
+def cache_config(ctx: EmitContext, step: Resources | TransformStep) -> dict[str, Any] | None:
     cache: CacheSpec | None = step.cache or ctx.spec.defaults.cache
     if cache is None:
         return None
@@ -96,7 +104,8 @@ def property_files(step: ProcessingStep) -> list[dict[str, str]]:
     ]
 
 
-def training_arguments(ctx: EmitContext, step: TrainingStep) -> dict[str, Any]:
+def training_arguments(ctx: EmitContext, step: TrainingStep | TuningStep) -> dict[str, Any]:
+    """CreateTrainingJob's request (a tuning step's TrainingJobDefinition starts from it)."""
     channels = []
     for channel in step.channels:
         entry: dict[str, Any] = {
@@ -132,6 +141,8 @@ def training_arguments(ctx: EmitContext, step: TrainingStep) -> dict[str, Any]:
             "CompressionType": "GZIP",
         },
     }
+    if step.script is not None:
+        arguments["HyperParameters"].update(training_hyperparameters(ctx, step.script))
     if step.environment:
         arguments["Environment"] = emit_map(ctx, step.environment)
     if step.metric_definitions:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.emit.values import EmitContext, emit_value, job_setting
-from compiler.model import ProcessingStep, TrainingStep
+from compiler.model import ProcessingStep
 
 
 def _kms(ctx: EmitContext, step: Any, field: str) -> Any:
@@ -38,7 +38,8 @@ def processing_security(ctx: EmitContext, step: ProcessingStep, arguments: dict[
         arguments["ProcessingOutputConfig"]["KmsKeyId"] = output_key
 
 
-def training_security(ctx: EmitContext, step: TrainingStep, arguments: dict[str, Any]) -> None:
+def training_security(ctx: EmitContext, step: Any, arguments: dict[str, Any]) -> None:
+    """Of a training step, or of a tuning step's training jobs (which have no spot setting)."""
     vpc = job_setting(ctx, step, "vpc")
     if vpc is not None:
         arguments["VpcConfig"] = {
@@ -57,11 +58,12 @@ def training_security(ctx: EmitContext, step: TrainingStep, arguments: dict[str,
     output_key = _kms(ctx, step, "output_kms_key")
     if output_key is not None:
         arguments["OutputDataConfig"]["KmsKeyId"] = output_key
-    if step.spot is not None:
+    spot = getattr(step, "spot", None)
+    if spot is not None:
         arguments["EnableManagedSpotTraining"] = True
-        arguments["StoppingCondition"]["MaxWaitTimeInSeconds"] = step.spot.max_wait_seconds
-        if step.spot.checkpoint_s3_uri is not None:
+        arguments["StoppingCondition"]["MaxWaitTimeInSeconds"] = spot.max_wait_seconds
+        if spot.checkpoint_s3_uri is not None:
             arguments["CheckpointConfig"] = {
-                "S3Uri": step.spot.checkpoint_s3_uri,
-                "LocalPath": step.spot.checkpoint_local_path,
+                "S3Uri": spot.checkpoint_s3_uri,
+                "LocalPath": spot.checkpoint_local_path,
             }

@@ -5,14 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from compiler.model import ProcessingStep, Spec, TrainingStep
-from compiler.references import ExecutionRef, JoinRef, JsonGetRef, ParamRef, StepOutputRef
+from compiler import property_paths
+from compiler.model import ProcessingStep, Spec, TrainingStep, TransformStep, TuningStep
+from compiler.references import (
+    ExecutionRef,
+    JoinRef,
+    JsonGetRef,
+    ParamRef,
+    PropertyRef,
+    StepOutputRef,
+)
 
 
 @dataclass(frozen=True)
 class EmitContext:
     spec: Spec
     images: dict[str, str]  # image key -> resolved URI
+    region: str = ""  # the deploy region (script mode names it for the toolkit)
 
     def step(self, name: str) -> Any:
         return next(step for step in self.spec.steps if step.name == name)
@@ -41,7 +50,57 @@ def output_property(ctx: EmitContext, ref: StepOutputRef) -> str:
         return f"Steps.{ref.step}.ModelArtifacts.S3ModelArtifacts"
     if isinstance(target, ProcessingStep):
         return f"Steps.{ref.step}.ProcessingOutputConfig.Outputs['{ref.output}'].S3Output.S3Uri"
+    if isinstance(target, TransformStep):
+        return f"Steps.{ref.step}.TransformOutput.S3OutputPath"
     raise ValueError(f"step {ref.step} has no outputs")  # rules reject this before emit
+
+
+def output_expression(ctx: EmitContext, ref: StepOutputRef) -> dict[str, Any]:
+    """The expression SageMaker resolves to an output's S3 URI (a Get, or a tuning step's
+    best model through the top-k idiom)."""
+    target = ctx.step(ref.step)
+    if isinstance(target, TuningStep):
+        return top_model_uri(ctx, target.name, 0)
+    return {"Get": output_property(ctx, ref)}
+
+
+def tuning_output_path(ctx: EmitContext, step: str) -> dict[str, Any]:
+    """<artifacts>/<pipeline>/<step>/model: a tuning step's output path is NOT execution-scoped.
+    Its jobs' names are unique already, and the top-k idiom rebuilds a model's URI from this
+    path in the *reading* execution: with the execution id in it, a cached tuning step (whose
+    jobs ran in an earlier execution) would point at a model that is not there."""
+    return {
+        "Std:Join": {
+            "On": "/",
+            "Values": [ctx.spec.pipeline.artifacts, ctx.spec.pipeline.name, step, "model"],
+        }
+    }
+
+
+def top_model_uri(ctx: EmitContext, step: str, top_k: int) -> dict[str, Any]:
+    """What the SDK's ``TuningStep.get_top_model_s3_uri(top_k, bucket, prefix)`` builds:
+    ``s3://<bucket>/<prefix>/<k-th best job>/output/model.tar.gz`` under the tuning step's
+    output path (TrainingJobSummaries are ordered best first)."""
+    bucket, prefix = split_s3_uri(ctx.spec.pipeline.artifacts)
+    prefix = "/".join(p for p in (prefix, ctx.spec.pipeline.name, step, "model") if p)
+    return {
+        "Std:Join": {
+            "On": "/",
+            "Values": [
+                "s3:/",
+                bucket,
+                prefix,
+                {"Get": f"Steps.{step}.TrainingJobSummaries[{top_k}].TrainingJobName"},
+                "output/model.tar.gz",
+            ],
+        }
+    }
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """``s3://bucket/a/b`` -> ("bucket", "a/b")."""
+    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+    return bucket, prefix.strip("/")
 
 
 def emit_value(ctx: EmitContext, value: Any, *, as_text: bool = False) -> Any:
@@ -50,9 +109,11 @@ def emit_value(ctx: EmitContext, value: Any, *, as_text: bool = False) -> Any:
     if isinstance(value, ParamRef):
         return {"Get": f"Parameters.{value.param}"}
     if isinstance(value, StepOutputRef):
-        return {"Get": output_property(ctx, value)}
+        return output_expression(ctx, value)
     if isinstance(value, ExecutionRef):
         return {"Get": f"Execution.{value.execution}"}
+    if isinstance(value, PropertyRef):
+        return {"Get": f"Steps.{value.property.step}.{property_path_text(value)}"}
     if isinstance(value, JoinRef):
         return {"Std:Join": {"On": value.on, "Values": [emit_value(ctx, v) for v in value.join]}}
     if isinstance(value, JsonGetRef):
@@ -68,6 +129,12 @@ def emit_value(ctx: EmitContext, value: Any, *, as_text: bool = False) -> Any:
     if as_text and not isinstance(value, str):
         return literal_text(value)
     return value
+
+
+def property_path_text(ref: PropertyRef) -> str:
+    """The path as the SDK writes it (``A.B[0].C['key']``); rules checked that it parses."""
+    tokens = property_paths.parse(ref.property.path)
+    return property_paths.render(tokens) if tokens else ref.property.path
 
 
 def literal_text(value: object) -> str:

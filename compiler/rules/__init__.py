@@ -7,6 +7,7 @@ from compiler.rules import (  # noqa: F401  (they register rules)
     algorithms,
     gate,
     images,
+    jobs,
     limits,
     pipeline_settings,
     references,

@@ -23,8 +23,8 @@ from compiler.variables import is_unresolved
 )
 def hyperparameter_invalid(ctx: SpecContext) -> Iterator[Diagnostic]:
     for index, step in enumerate(ctx.spec.steps):
-        if not isinstance(step, TrainingStep):
-            continue
+        if not isinstance(step, TrainingStep) or step.script is not None:
+            continue  # script mode: the script, not the algorithm, reads the hyperparameters
         image = ctx.spec.images.get(step.image) if isinstance(step.image, str) else None
         if not isinstance(image, FrameworkImage) or image.framework != "xgboost":
             continue

@@ -11,11 +11,14 @@ from pydantic import BaseModel
 from compiler.model import (
     ConditionStep,
     FailStep,
+    ModelStep,
     ProcessingStep,
     RegisterStep,
     Spec,
     Step,
     TrainingStep,
+    TransformStep,
+    TuningStep,
 )
 from compiler.references import ParamRef, Reference, iter_references
 from compiler.typed_values import typed_values
@@ -23,6 +26,8 @@ from compiler.variables import is_unresolved
 
 PathT = tuple[str | int, ...]
 TRAINING_OUTPUT = "model"
+TUNING_OUTPUT = "best_model"  # the best training job's model.tar.gz (top-k idiom, k = 0)
+TRANSFORM_OUTPUT = "output"
 
 
 @dataclass
@@ -47,6 +52,10 @@ class SpecContext:
             return [output.name for output in step.outputs]
         if isinstance(step, TrainingStep):
             return [TRAINING_OUTPUT]
+        if isinstance(step, TuningStep):
+            return [TUNING_OUTPUT]
+        if isinstance(step, TransformStep):
+            return [TRANSFORM_OUTPUT]
         return []
 
     def literal(self, value: Any, path: PathT, kind: type) -> tuple[Any, PathT, str] | None:
@@ -88,11 +97,15 @@ class SpecContext:
         base = self.step_path(step)
         for sub, value in _step_values(step):
             for rel, ref in iter_references(value):
-                target = getattr(ref, "step", None) or getattr(
-                    getattr(ref, "json_get", None), "step", None
+                target = (
+                    getattr(ref, "step", None)
+                    or getattr(getattr(ref, "json_get", None), "step", None)
+                    or getattr(getattr(ref, "property", None), "step", None)
                 )
                 if isinstance(target, str):
                     deps.setdefault(target, (*base, *sub, *rel))
+        if isinstance(step, TransformStep):
+            deps.setdefault(step.model, (*base, "model"))
         for index, name in enumerate(step.depends_on):
             deps.setdefault(name, (*base, "depends_on", index))
         return deps
@@ -117,11 +130,15 @@ def _step_values(step: Step) -> Iterator[tuple[PathT, Any]]:
             yield ("arguments", index), argument
         for index, item in enumerate(step.inputs):
             yield ("inputs", index, "source"), item.source
-    elif isinstance(step, TrainingStep):
+    elif isinstance(step, (TrainingStep, TuningStep)):
         for index, channel in enumerate(step.channels):
             yield ("channels", index, "source"), channel.source
         for key, hyperparameter in step.hyperparameters.items():
             yield ("hyperparameters", key), hyperparameter
+    elif isinstance(step, ModelStep):
+        yield ("model_data",), step.model_data
+    elif isinstance(step, TransformStep):
+        yield ("input",), step.input
     elif isinstance(step, ConditionStep):
         for index, condition in enumerate(step.conditions):
             yield ("conditions", index, "left"), condition.left

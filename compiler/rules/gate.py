@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from compiler import property_paths
 from compiler.diagnostics import Diagnostic, problem
 from compiler.model import ConditionStep, ProcessingStep, RegisterStep
-from compiler.references import JsonGetRef, ParamRef
+from compiler.references import JsonGetRef, ParamRef, PropertyRef
 from compiler.rules.context import SpecContext
 from compiler.rules.registry import rule
 from compiler.rules.suggest import did_you_mean
@@ -84,6 +85,8 @@ def _operand_kind(ctx: SpecContext, operand: object) -> str | None:
         return "number"
     if isinstance(operand, str):
         return "string"
+    if isinstance(operand, PropertyRef):
+        return property_kind(ctx, operand)
     if isinstance(operand, ParamRef) and operand.param in ctx.spec.parameters:
         kind = ctx.spec.parameters[operand.param].type
         return {"Integer": "number", "Float": "number", "String": "string", "Boolean": "boolean"}[
@@ -121,6 +124,19 @@ def gate_threshold_type(ctx: SpecContext) -> Iterator[Diagnostic]:
                         ("steps", index, "conditions", position, side),
                         f"{condition.operator} compares numbers, but {side} value {shown} is a {kind}{hint}",
                     )
+
+
+def property_kind(ctx: SpecContext, ref: PropertyRef) -> str | None:
+    """A step property's kind from its Describe* shape (None when unknown)."""
+    target = ctx.steps.get(ref.property.step)
+    tokens = property_paths.parse(ref.property.path)
+    step_type = property_paths.STEP_TYPES.get(target[1].type) if target else None
+    if tokens is None or step_type is None:
+        return None
+    found = property_paths.resolve(step_type, tokens).type
+    if found in property_paths.NUMBER_TYPES:
+        return "number"
+    return {"string": "string", "boolean": "boolean", "timestamp": "string"}.get(found or "")
 
 
 def _is_number(text: str) -> bool:

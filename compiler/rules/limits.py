@@ -9,7 +9,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from compiler.diagnostics import Diagnostic, problem
-from compiler.model import ProcessingStep, RegisterStep, Resources, TrainingStep
+from compiler.model import (
+    ProcessingStep,
+    RegisterStep,
+    Resources,
+    TrainingStep,
+    TransformStep,
+    TuningStep,
+)
 from compiler.rules.context import SpecContext
 from compiler.rules.pipeline_settings import max_parallel_steps_out_of_range
 from compiler.rules.registry import rule
@@ -31,7 +38,7 @@ def _names(ctx: SpecContext) -> Iterator[tuple[str, str, PathT, str]]:
         yield "parameter_name", "parameter name", ("parameters", name), name
     for index, step in enumerate(ctx.spec.steps):
         yield "step_name", "step name", ("steps", index, "name"), step.name
-        if isinstance(step, TrainingStep):
+        if isinstance(step, (TrainingStep, TuningStep)):
             for position, channel in enumerate(step.channels):
                 yield (
                     "channel_name",
@@ -84,7 +91,9 @@ def role_arn_invalid(ctx: SpecContext) -> Iterator[Diagnostic]:
         )
 
 
-def _job_setting(ctx: SpecContext, index: int, step: Resources, field: str) -> tuple[Any, PathT]:
+def _job_setting(
+    ctx: SpecContext, index: int, step: Resources | TransformStep, field: str
+) -> tuple[Any, PathT]:
     """A step's own setting, or the default it inherits, with where it is written."""
     own = getattr(step, field)
     if own is not None:
@@ -114,9 +123,9 @@ def _instance_types(ctx: SpecContext) -> Iterator[Diagnostic]:
     table = limits()
     for index, step in enumerate(ctx.spec.steps):
         checks: list[tuple[str, PathT, str]] = []
-        if isinstance(step, (ProcessingStep, TrainingStep)):
+        if isinstance(step, (ProcessingStep, TrainingStep, TuningStep, TransformStep)):
             value, path = _job_setting(ctx, index, step, "instance_type")
-            kind = "processing" if isinstance(step, ProcessingStep) else "training"
+            kind = {"processing": "processing", "transform": "transform"}.get(step.type, "training")
             checks.append((kind, path, value))
         elif isinstance(step, RegisterStep):
             for field, kind in (
@@ -185,14 +194,14 @@ def _out_of_range(ctx: SpecContext) -> Iterator[Diagnostic]:
         return None
 
     for index, step in enumerate(ctx.spec.steps):
-        if not isinstance(step, (ProcessingStep, TrainingStep)):
+        if not isinstance(step, (ProcessingStep, TrainingStep, TuningStep)):
             continue
         job = "processing" if isinstance(step, ProcessingStep) else "training"
         settings: list[tuple[str, str, Any, PathT]] = [
             (f"{job}_{field}", field, *_job_setting(ctx, index, step, field))
             for field in ("instance_count", "volume_size_gb")
         ]
-        if isinstance(step, TrainingStep):
+        if isinstance(step, (TrainingStep, TuningStep)):
             runtime = step.stopping_condition.max_runtime_seconds
             at: PathT = ("steps", index, "stopping_condition", "max_runtime_seconds")
             settings.append(("max_runtime_seconds", "max_runtime_seconds", runtime, at))
@@ -208,7 +217,7 @@ def _out_of_range(ctx: SpecContext) -> Iterator[Diagnostic]:
                     path,
                     f"{field} {value}{via} must be {bound} for a {job} job",
                 )
-        if isinstance(step, TrainingStep):
+        if isinstance(step, (TrainingStep, TuningStep)):
             maximum = table["hyperparameter_value"]["max"]
             for key, hyperparameter in step.hyperparameters.items():
                 if isinstance(hyperparameter, BaseModel):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compiler.diagnostics import Diagnostic, problem
-from compiler.model import ProcessingStep, RegisterStep, TrainingStep
-from compiler.references import JsonGetRef, ParamRef, StepOutputRef
+from compiler.model import ModelStep, ProcessingStep, RegisterStep, TrainingStep, TuningStep
+from compiler.references import JsonGetRef, ParamRef, PropertyRef, StepOutputRef
 from compiler.rules.context import SpecContext
 from compiler.rules.registry import rule
 from compiler.rules.suggest import did_you_mean
@@ -98,8 +98,11 @@ def step_unknown(ctx: SpecContext) -> Iterator[Diagnostic]:
 
 def _step_key_path(ctx: SpecContext, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
     """Point at the `step:` key of a reference (or the depends_on entry itself)."""
-    if "depends_on" in path:
+    if "depends_on" in path or path[-1] == "model":  # a transform step's model: STEP
         return path
+    kind = next((r for _, p, r in ctx.references() if p == path), None)
+    if isinstance(kind, PropertyRef):
+        return (*path, "property", "step")
     if "left" in path or "right" in path:
         return (*path, "json_get", "step") if _is_json_get(ctx, path) else (*path, "step")
     return (*path, "step")
@@ -189,7 +192,7 @@ def name_duplicate(ctx: SpecContext) -> Iterator[Diagnostic]:
                 "outputs": [o.name for o in step.outputs],
                 "property_files": [p.name for p in step.property_files],
             }
-        elif isinstance(step, TrainingStep):
+        elif isinstance(step, (TrainingStep, TuningStep)):
             groups = {"channels": [c.name for c in step.channels]}
         for field_name, names in groups.items():
             seen: set[str] = set()
@@ -299,7 +302,7 @@ def _cycle_path(graph: dict[str, list[str]], start: str, component: set[str]) ->
 def image_undefined(ctx: SpecContext) -> Iterator[Diagnostic]:
     for index, step in enumerate(ctx.spec.steps):
         if (
-            isinstance(step, (ProcessingStep, TrainingStep, RegisterStep))
+            isinstance(step, (ProcessingStep, TrainingStep, TuningStep, ModelStep, RegisterStep))
             and isinstance(step.image, str)
             and step.image not in ctx.spec.images
         ):

@@ -9,6 +9,9 @@ Inputs (one raw Kaggle CSV in each folder):
 Outputs (label first, no header, one file per folder, nothing else in them):
     /opt/ml/processing/output/train/train.csv
     /opt/ml/processing/output/validation/validation.csv
+    /opt/ml/processing/output/test/test.csv     only with --test-fraction F > 0: a held-back,
+        label-stratified fraction F of the validation file (seeded by --split-seed), which
+        is then left out of validation.csv
 
 Every imputation value and encoding is learned on the training file only and then applied
 to both files, so nothing about the validation passengers reaches the training data.
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Dict
+from typing import Dict, Tuple
 
 import numpy as np
 import pandas as pd
@@ -58,6 +61,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--input-validation-uri", default="")
     parser.add_argument("--code-bundle-uri", default="")
     parser.add_argument("--output-prefix", default="")
+    parser.add_argument("--test-fraction", type=float, default=0.0)
+    parser.add_argument("--split-seed", type=int, default=0)
     args, unknown = parser.parse_known_args()
     if unknown:
         log(SCRIPT, "ignoring unknown arguments: {}".format(" ".join(unknown)))
@@ -183,6 +188,19 @@ def ticket_survival(frame: pd.DataFrame, learned: Dict[str, object], is_train: b
     return np.round(rate, 6)
 
 
+def hold_back(frame: pd.DataFrame, fraction: float, seed: int) -> Tuple[pd.DataFrame, pd.DataFrame]:
+    """Split off a label-stratified ``fraction`` of ``frame`` (seeded): (kept, held back)."""
+    random = np.random.RandomState(seed)
+    held = []
+    for _, group in frame.groupby(LABEL, sort=True):
+        count = round(len(group) * fraction)
+        held.extend(random.choice(group.index.values, size=count, replace=False).tolist())
+    mask = frame.index.isin(held)
+    if mask.all() or not mask.any():
+        raise StepError("--test-fraction {} leaves an empty split".format(fraction))
+    return frame[~mask], frame[mask]
+
+
 def write(table: pd.DataFrame, folder: str, name: str) -> str:
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, name)
@@ -203,14 +221,21 @@ def main() -> None:
     raw = {split: read_raw(path) for split, path in sources.items()}
     for split, frame in raw.items():
         log(SCRIPT, "read {} rows from {}".format(len(frame), sources[split]))
+    if not 0.0 <= args.test_fraction < 1.0:
+        raise StepError("--test-fraction must be in [0, 1), not {}".format(args.test_fraction))
+    if args.test_fraction > 0:
+        raw["validation"], raw["test"] = hold_back(
+            raw["validation"], args.test_fraction, args.split_seed
+        )
+        log(SCRIPT, "held back {} validation rows as the test set".format(len(raw["test"])))
     learned = learn(raw["train"])
     for key in ("age_median", "age_by_title", "fare_median", "fare_by_class", "port_mode"):
         log(SCRIPT, "learned on train: {} = {}".format(key, learned[key]))
     log(SCRIPT, "features ({}): {}".format(len(FEATURES), ", ".join(FEATURES)))
-    for split in ("train", "validation"):
+    for split in [name for name in ("train", "validation", "test") if name in raw]:
         table = features(raw[split], learned, is_train=split == "train")
         if not np.isfinite(table.values.astype(float)).all():
-            raise StepError("{}: produced a non-finite feature value".format(sources[split]))
+            raise StepError("{}: produced a non-finite feature value".format(split))
         path = write(table, container_path("opt/ml/processing/output/" + split), split + ".csv")
         shape = "{} rows x {} columns".format(len(table), table.shape[1])
         rate = "survival rate {:.4f}".format(table[LABEL].mean())

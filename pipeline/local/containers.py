@@ -80,6 +80,21 @@ def local_command(step: str, entrypoint: Any) -> LocalCommand:
     )
 
 
+# The framework images whose training toolkit runs a script (script mode), any region.
+FRAMEWORK_IMAGE = re.compile(
+    r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/"
+    r"(?:sagemaker-scikit-learn|sagemaker-xgboost|pytorch-training|pytorch-inference):[\w.-]+$"
+)
+
+
+def check_framework_image(step: str, image: Any) -> None:
+    if not isinstance(image, str) or not FRAMEWORK_IMAGE.match(image):
+        raise CannotRunLocally(
+            f"step {step!r}: image {image!r} cannot run a script locally; the local engine "
+            "runs script mode for the scikit-learn, XGBoost and PyTorch framework images"
+        )
+
+
 def check_training_image(step: str, image: Any) -> None:
     if not isinstance(image, str) or not XGBOOST_IMAGE.match(image):
         raise CannotRunLocally(

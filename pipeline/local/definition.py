@@ -14,7 +14,16 @@ from pipeline.local import containers
 from pipeline.local.errors import CannotRunLocally
 from pipeline.local.expressions import CONDITION_TYPES, referenced_steps
 
-RUNNABLE_STEP_TYPES = ("Processing", "Training", "Condition", "RegisterModel", "Fail")
+RUNNABLE_STEP_TYPES = (
+    "Processing",
+    "Training",
+    "Tuning",
+    "Model",
+    "Transform",
+    "Condition",
+    "RegisterModel",
+    "Fail",
+)
 PARAMETER_TYPES = ("String", "Integer", "Float", "Boolean")
 EXECUTION_VARIABLES = (
     "PipelineExecutionId",
@@ -171,9 +180,14 @@ def _check_step(step: StepDef) -> None:
                     f"step {step.name!r}: input {item.get('InputName')!r} uses "
                     f"S3DataType {s3.get('S3DataType')}, which cannot run locally"
                 )
-    elif step.type == "Training":
-        algorithm = arguments.get("AlgorithmSpecification") or {}
-        containers.check_training_image(step.name, algorithm.get("TrainingImage"))
+    elif step.type in ("Training", "Tuning"):
+        job = arguments if step.type == "Training" else arguments.get("TrainingJobDefinition") or {}
+        image = (job.get("AlgorithmSpecification") or {}).get("TrainingImage")
+        hyperparameters = job.get("HyperParameters") or job.get("StaticHyperParameters") or {}
+        if "sagemaker_program" in hyperparameters:
+            containers.check_framework_image(step.name, image)
+        else:
+            containers.check_training_image(step.name, image)
     elif step.type == "Condition":
         _check_conditions(step.name, arguments.get("Conditions"))
     elif step.type == "RegisterModel":

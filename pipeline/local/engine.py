@@ -31,14 +31,20 @@ from pipeline.local.settings import max_parallel_steps
 from pipeline.local.state import pipeline_arn
 from pipeline.local.steps.context import StepContext, StepResult
 from pipeline.local.steps.control import run_condition, run_fail
+from pipeline.local.steps.model import run_model
 from pipeline.local.steps.processing import run_processing
 from pipeline.local.steps.register import run_register
 from pipeline.local.steps.training import run_training
+from pipeline.local.steps.transform import run_transform
+from pipeline.local.steps.tuning import run_tuning
 
 Runner = Callable[[StepContext, Mapping[str, Any]], StepResult]
 RUNNERS: dict[str, Runner] = {
     "Processing": run_processing,
     "Training": run_training,
+    "Tuning": run_tuning,
+    "Model": run_model,
+    "Transform": run_transform,
     "Condition": run_condition,
     "RegisterModel": run_register,
     "Fail": run_fail,
@@ -54,6 +60,18 @@ CACHE_KEY_ATTRIBUTES = {
         "Environment",
         "HyperParameters",
         "InputDataConfig",
+    ),
+    "Tuning": ("HyperParameterTuningJobConfig", "TrainingJobDefinition"),
+    "Transform": (
+        "BatchStrategy",
+        "DataProcessing",
+        "Environment",
+        "MaxConcurrentTransforms",
+        "MaxPayloadInMB",
+        "ModelName",
+        "TransformInput",
+        "TransformOutput",
+        "TransformResources",
     ),
 }
 # How often the scheduler looks for a stop asked by another process (``smpipe stop``); a

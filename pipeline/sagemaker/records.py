@@ -133,6 +133,17 @@ def step_metadata(metadata: Mapping[str, Any]) -> dict[str, str]:
             flat["LogGroup"] = group
             # Streams are <job name>/algo-<n>-<epoch>; one per instance.
             flat["LogStreamPrefix"] = f"{job_name}/algo-1-"
+    tuning = (metadata.get("TuningJob") or {}).get("Arn")
+    if tuning:
+        # Its training jobs are named <tuning job>-<NNN>-<suffix>: one prefix finds all their
+        # log streams in the training jobs' group.
+        name = str(tuning).split("hyper-parameter-tuning-job/", 1)[-1]
+        flat.update(
+            TuningJobArn=str(tuning),
+            JobName=name,
+            LogGroup="/aws/sagemaker/TrainingJobs",
+            LogStreamPrefix=f"{name}-",
+        )
     if (metadata.get("RegisterModel") or {}).get("Arn"):
         flat["ModelPackageArn"] = str(metadata["RegisterModel"]["Arn"])
     if (metadata.get("Model") or {}).get("Arn"):
