@@ -117,9 +117,7 @@ def test_unsupported_constructs_are_reported_by_json_path() -> None:
     prep = definition["Steps"][0]
     prep["Arguments"]["ProcessingInputs"][0]["S3Input"]["S3InputMode"] = "Pipe"
     prep["Arguments"]["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] = "s3://b/x"
-    definition["Steps"][1]["Arguments"]["HyperParameters"]["eta"] = {
-        "Get": "Steps.DataPreProcessing.ProcessingJobName"
-    }
+    definition["Steps"][1]["Arguments"]["HyperParameters"]["eta"] = {"Get": "Execution.Nope"}
     result = import_text(json.dumps(definition))
     assert not result.identical and result.compiled_text is None
     by_path = {note.path: note.message for note in result.problems}
@@ -137,7 +135,7 @@ def test_unsupported_constructs_are_reported_by_json_path() -> None:
         "<artifacts>/<pipeline>/<execution id>"
         in by_path["$.Steps[0].Arguments.ProcessingOutputConfig.Outputs[0].S3Output.S3Uri"]
     )
-    assert "ProcessingJobName" in by_path["$.Steps[1].Arguments.HyperParameters.eta.Get"]
+    assert 'execution variable "Nope"' in by_path["$.Steps[1].Arguments.HyperParameters.eta.Get"]
     assert "IMPORT-TODO: " in result.spec_text  # the value is kept where a reviewer sees it
 
 
