@@ -30,17 +30,22 @@ from compiler.emit.bootstrap import BUNDLE_BOOTSTRAP, CODE_DIR
 from compiler.emit.definition import resolve_images
 from compiler.emit.processing import CODE_INPUT_NAME
 from compiler.emit.retry import step_retry_policies
+from compiler.emit_sdk_handoff import sdk_callback_step, sdk_lambda_step, sdk_output_property
+from compiler.emit_sdk_spark import offline_configuration_upload, sdk_spark_step_args
 from compiler.errors import UsageError
 from compiler.job_settings import STEP_EXCEPTION_TYPES, Retryable
 from compiler.model import (
     CacheSpec,
+    CallbackStep,
     ConditionStep,
     FailStep,
+    LambdaStep,
     MetricsFile,
     ModelStep,
     ProcessingStep,
     RegisterStep,
     Resources,
+    SparkStep,
     Spec,
     Step,
     TrainingStep,
@@ -98,6 +103,8 @@ def offline_sdk(region: str) -> Iterator[None]:
             warnings.filterwarnings("ignore", message="Running within a PipelineSession")
             # The SDK's own modules import its deprecated shims; nothing the user can act on.
             warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"sagemaker\.")
+            # LambdaStep with an existing function's ARN: the step only invokes it.
+            warnings.filterwarnings("ignore", message="Lambda function won't be updated")
             yield
     finally:
         for key, value in saved_env.items():
@@ -187,6 +194,9 @@ class _Builder:
 
     def output_property(self, step_name: str, output: str) -> Any:
         step = self.steps[step_name]
+        handoff = sdk_output_property(step, output)
+        if handoff is not None:
+            return handoff
         if step.step_type.value == "Training":
             return step.properties.ModelArtifacts.S3ModelArtifacts
         if step.step_type.value == "Tuning":
@@ -359,11 +369,14 @@ class _Builder:
             )
             for o in step.outputs
         ]
-        step_args = processor.run(
-            inputs=inputs,
-            outputs=outputs or None,
-            arguments=[self.text(a) for a in step.arguments] or None,
-        )
+        if isinstance(step, SparkStep):  # PySparkProcessor: compiler/emit_sdk_spark.py
+            step_args = sdk_spark_step_args(self, step, inputs[:-1], outputs, self.text)
+        else:
+            step_args = processor.run(
+                inputs=inputs,
+                outputs=outputs or None,
+                arguments=[self.text(a) for a in step.arguments] or None,
+            )
         files = [
             PropertyFile(name=p.name, output_name=p.output, path=p.path)
             for p in step.property_files
@@ -569,6 +582,10 @@ class _Builder:
             built = self.condition(step, by_name)
         elif isinstance(step, FailStep):
             built = self.fail(step)
+        elif isinstance(step, LambdaStep):
+            built = sdk_lambda_step(step, self.value, self.session)
+        elif isinstance(step, CallbackStep):
+            built = sdk_callback_step(step, self.value)
         elif isinstance(step, TuningStep):
             built = emit_sdk_jobs.tuning(self, step)
         elif isinstance(step, ModelStep):
@@ -618,7 +635,7 @@ def build_sdk_pipeline(spec: Spec, region: str) -> Any:
 
 def sdk_definition(pipeline: Any, region: str) -> str:
     """``pipeline.definition()`` under the same offline settings."""
-    with offline_sdk(region):
+    with offline_sdk(region), offline_configuration_upload():
         return str(pipeline.definition())
 
 
@@ -646,6 +663,19 @@ def sdk_refusal(step: str, field: str, build: Callable[[], T]) -> T:
             f'step "{step}": SDK v3 cannot express {field} as a pipeline parameter: '
             f"{error.title}.{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
         ) from error
+
+
+def without_local_metadata(definition: dict[str, Any]) -> dict[str, Any]:
+    """The compiled definition without the entries the SDK's ``Pipeline`` has no way to write
+    (rule 2 of docs/sdk-equivalence.md): ``Metadata["smpipe-lambda-<step>"]`` (a Lambda
+    step's local handler and timeout) and ``Metadata["smpipe-spark-conf-<step>-<n>"]`` (a
+    Spark step's configuration.json, which the SDK uploads instead)."""
+    result = copy.deepcopy(definition)
+    metadata = result.get("Metadata") or {}
+    result["Metadata"] = {
+        k: v for k, v in metadata.items() if not k.startswith(("smpipe-lambda-", "smpipe-spark-"))
+    }
+    return result
 
 
 def _bucket_of(uri: str) -> str:

@@ -14,8 +14,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from compiler.model import (
+    CallbackStep,
     ConditionStep,
     FailStep,
+    LambdaStep,
     ModelStep,
     ProcessingStep,
     RegisterStep,
@@ -173,6 +175,10 @@ def _step_shape(step: Step) -> str:
     if isinstance(step, TuningStep):
         jobs = f", {step.max_jobs} jobs" if step.max_jobs is not None else ""
         return _shape("[", f"{text}<br/>{step.strategy}{jobs}", "]")
+    if isinstance(step, LambdaStep):  # the function's name (and alias)
+        return _shape("[", f"{text}<br/>{step.function_arn.split(':function:')[-1]}", "]")
+    if isinstance(step, CallbackStep):  # a flag: it waits for a message's answer
+        return _shape(">", f"{text}<br/>waits on {step.queue_url.rsplit('/', 1)[-1]}", "]")
     return _shape("[", text, "]")
 
 

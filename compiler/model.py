@@ -18,6 +18,8 @@ from compiler.job_settings import (
     RetryPolicy,
     SpotTraining,
 )
+from compiler.model_handoff import CallbackStepFields, LambdaStepFields
+from compiler.model_spark import SparkFields
 from compiler.references import Operand, StepOutputRef, Strict, Value
 from compiler.typed_values import IntegerValue, ParameterType, ParamOrKey, StringValue
 
@@ -159,6 +161,14 @@ class ProcessingStep(StepBase, Resources, Retryable):
     outputs: list[ProcessingOutput] = Field(default_factory=list)
     property_files: list[PropertyFile] = Field(default_factory=list)
     environment: dict[str, StringValue] = Field(default_factory=dict)
+
+
+class SparkStep(ProcessingStep, SparkFields):
+    """A processing step on the Spark processing image: ``script`` is the PySpark
+    application, submitted with smspark-submit (instance_count > 1 scales it out)."""
+
+    type: Literal["spark"]  # type: ignore[assignment]
+    script: str = Field(description="The PySpark application inside the code bundle.")
 
 
 class TrainingChannel(Strict):
@@ -364,6 +374,21 @@ class TransformStep(StepBase):
     cache: CacheSpec | None = None
 
 
+_NOT_CACHEABLE = "Not allowed (rule step-not-cacheable): SageMaker does not cache this step."
+
+
+class LambdaStep(StepBase, LambdaStepFields):
+    """Invoke a Lambda function; its returned outputs become the step's outputs."""
+
+    cache: CacheSpec | None = Field(default=None, description=_NOT_CACHEABLE)
+
+
+class CallbackStep(StepBase, CallbackStepFields):
+    """Send a message with a callback token to an SQS queue and wait until someone answers."""
+
+    cache: CacheSpec | None = Field(default=None, description=_NOT_CACHEABLE)
+
+
 Step = Annotated[
     ProcessingStep
     | TrainingStep
@@ -372,7 +397,10 @@ Step = Annotated[
     | TransformStep
     | ConditionStep
     | RegisterStep
-    | FailStep,
+    | FailStep
+    | SparkStep
+    | LambdaStep
+    | CallbackStep,
     Field(discriminator="type"),
 ]
 JobStep = ProcessingStep | TrainingStep | TuningStep | TransformStep

@@ -34,6 +34,7 @@ PIPELINE_COMMANDS: dict[str, str] = {
     "init": "pipeline.commands.init:init",
     # The compiler's graph, plus --execution (run state lives on this side).
     "graph": "pipeline.commands.graph:graph",
+    "callback": "pipeline.commands.callback:callback",
 }
 
 cli = LazyGroup(

@@ -79,6 +79,8 @@ def steps_table(steps: Sequence[StepRecord]) -> str:
             note = f"cache hit from {short_execution(step.cache_source_execution)}"
         elif step.type == "Condition" and "Outcome" in step.metadata:
             note = f"outcome {step.metadata['Outcome']}"
+        elif "CallbackToken" in step.metadata and step.status == "Executing":
+            note = f"waiting on callback {step.metadata['CallbackToken']}"
         elif "ModelPackageArn" in step.metadata:
             note = step.metadata["ModelPackageArn"]
         elif step.failure_reason:

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 DATA = Path(__file__).resolve().parent.parent / "compiler" / "data"
-FRAMEWORKS = ("sklearn", "xgboost", "pytorch")
+FRAMEWORKS = ("sklearn", "xgboost", "pytorch", "spark")
+# Spark images exist for processing only; the others' training scope is what processing uses.
+SCOPES = {"spark": "processing"}
 
 # (what smpipe calls it, operation, member path) -> the limits of that member's shape.
 LIMITED_MEMBERS = {
@@ -65,7 +67,13 @@ LIMITED_MEMBERS = {
         "CreateTrainingJob",
         ["AlgorithmSpecification", "MetricDefinitions", "Regex"],
     ),
+    "callback_token": ("SendPipelineExecutionStepSuccess", ["CallbackToken"]),
+    "callback_output_name": ("SendPipelineExecutionStepSuccess", ["OutputParameters", "Name"]),
+    "callback_output_value": ("SendPipelineExecutionStepSuccess", ["OutputParameters", "Value"]),
+    "callback_failure_reason": ("SendPipelineExecutionStepFailure", ["FailureReason"]),
 }
+# Shapes of other services' models: (service, shape).
+OTHER_SERVICE_SHAPES = {"lambda_function_arn": ("lambda", "FunctionArn")}
 # Shapes with an enum of allowed values.
 ENUMS = {
     "processing_instance_type": (
@@ -111,6 +119,11 @@ def limits() -> dict[str, Any]:
     for name, shape_name in NAMED_SHAPES.items():
         meta = model.shape_for(shape_name).metadata
         result[name] = {k: meta[k] for k in ("min", "max", "pattern") if k in meta}
+    for name, (service, shape_name) in OTHER_SERVICE_SHAPES.items():
+        meta = botocore.session.get_session().get_service_model(service).shape_for(shape_name)
+        result[name] = {
+            k: meta.metadata[k] for k in ("min", "max", "pattern") if k in meta.metadata
+        }
     for name, (operation, path) in ENUMS.items():
         result[name] = {"enum": sorted(_shape(model, operation, path).enum)}
     return result
@@ -122,7 +135,7 @@ def images(config_dir: Path) -> dict[str, Any]:
     result: dict[str, Any] = {"_source": f"sagemaker-core image_uri_config ({config_dir.name})"}
     for framework in FRAMEWORKS:
         config = json.loads((config_dir / f"{framework}.json").read_text())
-        scope = config["training"]
+        scope = config[SCOPES.get(framework, "training")]
         versions = {}
         for version, entry in sorted(scope["versions"].items()):
             processors = entry.get("processors") or scope.get("processors")
@@ -130,6 +143,8 @@ def images(config_dir: Path) -> dict[str, Any]:
             # The SDK's tag: "<version>" for the built-in algorithms, else
             # "<version>-<processor>-<py_version>" (sagemaker.core.image_uris._format_tag).
             tag = version if not processors else f"{version}-cpu-{py_versions[0]}"
+            if framework == "spark":  # PySparkProcessor passes no py_version: "<version>-cpu"
+                tag = f"{version}-cpu"
             versions[version] = {
                 "repository": entry["repository"],
                 "tag": tag,

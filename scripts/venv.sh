@@ -1,10 +1,10 @@
 # Sourced by the other scripts: make .venv (Python >= 3.10) and install into it exactly what
-# uv.lock pins for the extras $SMPIPE_EXTRAS (default local,aws,dev,sdk), with the project
+# uv.lock pins for the extras $SMPIPE_EXTRAS (default local,aws,dev,sdk,spark), with the project
 # itself editable; again only when pyproject.toml or uv.lock changed since the last install.
 # After a change to the dependencies in pyproject.toml, refresh the lock: bash scripts/lock.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-extras="${SMPIPE_EXTRAS:-local,aws,dev,sdk}"
+extras="${SMPIPE_EXTRAS:-local,aws,dev,sdk,spark}"
 venv="$root/.venv"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' \

@@ -57,7 +57,11 @@ SCHEMA: dict[str, Any] = {
     **obj(
         {
             "Version": {"const": "2020-12-01"},
-            "Metadata": {"type": "object"},
+            "Metadata": {
+                "type": "object",
+                "propertyNames": {"pattern": "^[A-Za-z0-9\\-_]{1,128}$"},
+                "additionalProperties": {"type": "string", "maxLength": 1024},
+            },
             "Parameters": {"type": "array", "items": ref("Parameter")},
             "PipelineExperimentConfig": obj(
                 {"ExperimentName": ref("Value"), "TrialName": ref("Value")}
@@ -184,6 +188,20 @@ SCHEMA: dict[str, Any] = {
                         ),
                     },
                     "RetryPolicies": {"type": "array"},
+                    # Lambda and Callback steps (SDK v3's LambdaStep, CallbackStep).
+                    "FunctionArn": {"type": "string"},
+                    "SqsQueueUrl": {"type": "string", "maxLength": 256},
+                    "OutputParameters": {
+                        "type": "array",
+                        "maxItems": 50,
+                        "items": obj(
+                            {
+                                "OutputName": {"type": "string", "minLength": 1},
+                                "OutputType": {"enum": ["String", "Integer", "Boolean", "Float"]},
+                            },
+                            ["OutputName", "OutputType"],
+                        ),
+                    },
                 },
                 ["Name", "Type"],
             ),
@@ -206,6 +224,14 @@ SCHEMA: dict[str, Any] = {
                     "Transform",
                     ["ModelName", "TransformInput", "TransformOutput", "TransformResources"],
                 ),
+                {
+                    "if": {"properties": {"Type": {"const": "Lambda"}}, "required": ["Type"]},
+                    "then": {"required": ["FunctionArn"]},
+                },
+                {
+                    "if": {"properties": {"Type": {"const": "Callback"}}, "required": ["Type"]},
+                    "then": {"required": ["SqsQueueUrl"]},
+                },
                 {
                     "if": {"properties": {"Type": {"const": "Condition"}}, "required": ["Type"]},
                     "then": {

@@ -99,3 +99,20 @@ def test_image_resolution_agrees_with_the_sdk_in_every_region(framework: str, ve
             instance_type="ml.m5.large",
         )
         assert resolve_image(framework, version, region) == sdk, region
+
+
+@pytest.mark.parametrize("version", ["3.3", "3.5"])
+def test_spark_images_agree_with_pysparkprocessor_in_every_region(version: str) -> None:
+    image_uris = pytest.importorskip("sagemaker.core.image_uris")
+    regions = image_config()["spark"]["versions"][version]["registries"]
+    assert len(regions) > 20
+    for region in regions:
+        # What PySparkProcessor._retrieve_image_uri asks for (no py_version).
+        sdk = image_uris.retrieve(
+            framework="spark",
+            region=region,
+            version=version,
+            image_scope="processing",
+            instance_type="ml.m5.large",
+        )
+        assert resolve_image("spark", version, region) == sdk, region

@@ -205,3 +205,20 @@ def test_without_an_execution_the_graph_has_no_status_classes() -> None:
     assert (
         "  class TrainModel,ModelEvaluation,QualityGateAccuracy,RegisterModel NotRun\n" in executing
     )
+
+
+def test_lambda_and_callback_steps_show_their_function_and_queue() -> None:
+    result = check_spec_file(ROOT / "spec" / "examples" / "titanic-approval.yaml", env="dev")
+    assert result.spec is not None
+    text = render_graph(result.spec)
+    assert (
+        "  WaitForApproval>WaitForApproval<br/>callback<br/>waits on titanic-model-approval]\n"
+        in text
+    )
+    assert (
+        "  ApplyApprovalDecision[ApplyApprovalDecision<br/>lambda<br/>titanic-apply-approval]\n"
+        in text
+    )
+    assert "  WaitForApproval -- decision, reviewer --> ApplyApprovalDecision\n" in text
+    assert "  ApplyApprovalDecision -- approval_status --> ApprovalOutcome\n" in text
+    assert "  RegisterModel -- model_package_arn --> WaitForApproval\n" in text

@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 
 from compiler.compile import check_spec_file, compile_spec_file
-from compiler.emit_sdk import build_sdk_pipeline, normalise_sdk_definition, sdk_definition
+from compiler.emit_sdk import (
+    build_sdk_pipeline,
+    normalise_sdk_definition,
+    sdk_definition,
+    without_local_metadata,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = (
@@ -29,6 +34,15 @@ CASES = (
         for spec in sorted(ROOT.glob("spec/examples/*.yaml"))
     ]
 )
+CASES = [
+    ("spec/titanic-modelbuild.yaml", "dev", {}),
+    # Outside the SDK's "Eureka GA" regions its default experiment config is dropped.
+    ("spec/titanic-modelbuild.yaml", "dev", {"region": "me-central-1"}),
+    ("spec/examples/titanic-approval.yaml", "dev", {}),
+] + [
+    (str(spec.relative_to(ROOT)), "test", {})
+    for spec in sorted(ROOT.glob("tests/golden/*/spec.yaml"))
+]
 
 
 def sdk_and_compiled(
@@ -47,7 +61,9 @@ def test_sdk_pipeline_defines_the_compiled_json(
 ) -> None:
     pipeline, compiled, region = sdk_and_compiled(spec, env, overrides)
     emitted = json.loads(sdk_definition(pipeline, region))
-    assert normalise_sdk_definition(emitted) == json.loads(json.dumps(compiled))
+    assert normalise_sdk_definition(emitted) == json.loads(
+        json.dumps(without_local_metadata(compiled))
+    )
 
 
 def test_the_normalisation_is_needed_and_only_drops_a_null_mlflow_config() -> None:

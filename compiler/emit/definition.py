@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from compiler.emit.gate import condition_arguments, fail_arguments, register_arguments
+from compiler.emit.handoff import callback_entry, lambda_entry, local_metadata
 from compiler.emit.processing import (
     cache_config,
     processing_arguments,
@@ -17,17 +18,21 @@ from compiler.emit.processing import (
     training_arguments,
 )
 from compiler.emit.retry import retry_policies
+from compiler.emit.spark import spark_arguments, spark_metadata
 from compiler.emit.transform import model_arguments, transform_arguments
 from compiler.emit.tuning import tuning_arguments
 from compiler.emit.values import EmitContext
 from compiler.job_settings import Retryable
 from compiler.model import (
+    CallbackStep,
     ConditionStep,
     FailStep,
     FrameworkImage,
+    LambdaStep,
     ModelStep,
     ProcessingStep,
     RegisterStep,
+    SparkStep,
     Spec,
     Step,
     TrainingStep,
@@ -39,6 +44,7 @@ from compiler.sagemaker_data import resolve_image
 DEFINITION_VERSION = "2020-12-01"
 _TYPE_NAMES = {
     "processing": "Processing",
+    "spark": "Processing",
     "training": "Training",
     "tuning": "Tuning",
     "model": "Model",
@@ -46,6 +52,8 @@ _TYPE_NAMES = {
     "condition": "Condition",
     "register": "RegisterModel",
     "fail": "Fail",
+    "lambda": "Lambda",
+    "callback": "Callback",
 }
 
 
@@ -59,7 +67,11 @@ def _parameter(name: str, parameter: Any) -> dict[str, Any]:
 def _step(ctx: EmitContext, step: Step, by_name: dict[str, Step]) -> dict[str, Any]:
     entry: dict[str, Any] = {"Name": step.name, "Type": _TYPE_NAMES[step.type]}
     if isinstance(step, ProcessingStep):
-        entry["Arguments"] = processing_arguments(ctx, step)
+        entry["Arguments"] = (
+            spark_arguments(ctx, step)
+            if isinstance(step, SparkStep)
+            else processing_arguments(ctx, step)
+        )
         if step.property_files:
             entry["PropertyFiles"] = property_files(step)
     elif isinstance(step, TrainingStep):
@@ -78,6 +90,10 @@ def _step(ctx: EmitContext, step: Step, by_name: dict[str, Step]) -> dict[str, A
         entry["Arguments"] = register_arguments(ctx, step)
     elif isinstance(step, FailStep):
         entry["Arguments"] = fail_arguments(ctx, step)
+    elif isinstance(step, LambdaStep):
+        entry.update(lambda_entry(ctx, step))
+    elif isinstance(step, CallbackStep):
+        entry.update(callback_entry(ctx, step))
     if isinstance(step, (ProcessingStep, TrainingStep, TuningStep, TransformStep)):
         cache = cache_config(ctx, step)
         if cache is not None:
@@ -114,7 +130,7 @@ def build_definition(spec: Spec, region: str) -> dict[str, Any]:
     }
     return {
         "Version": DEFINITION_VERSION,
-        "Metadata": {},
+        "Metadata": {**local_metadata(ctx, spec.steps), **spark_metadata(spec.steps)},
         "Parameters": [_parameter(n, p) for n, p in spec.parameters.items()],
         "PipelineExperimentConfig": {
             "ExperimentName": {"Get": "Execution.PipelineName"},

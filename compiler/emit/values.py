@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from compiler import property_paths
-from compiler.model import ProcessingStep, Spec, TrainingStep, TransformStep, TuningStep
+from compiler.model import (
+    CallbackStep,
+    LambdaStep,
+    ProcessingStep,
+    RegisterStep,
+    Spec,
+    TrainingStep,
+    TransformStep,
+    TuningStep,
+)
 from compiler.references import (
     ExecutionRef,
     JoinRef,
@@ -52,6 +61,10 @@ def output_property(ctx: EmitContext, ref: StepOutputRef) -> str:
         return f"Steps.{ref.step}.ProcessingOutputConfig.Outputs['{ref.output}'].S3Output.S3Uri"
     if isinstance(target, TransformStep):
         return f"Steps.{ref.step}.TransformOutput.S3OutputPath"
+    if isinstance(target, RegisterStep):
+        return f"Steps.{ref.step}.ModelPackageArn"
+    if isinstance(target, (LambdaStep, CallbackStep)):
+        return f"Steps.{ref.step}.OutputParameters['{ref.output}']"
     raise ValueError(f"step {ref.step} has no outputs")  # rules reject this before emit
 
 

@@ -6,6 +6,7 @@ from compiler.diagnostics import Diagnostic
 from compiler.rules import (  # noqa: F401  (they register rules)
     algorithms,
     gate,
+    handoff,
     images,
     jobs,
     limits,
@@ -13,6 +14,7 @@ from compiler.rules import (  # noqa: F401  (they register rules)
     references,
     retry,
     security,
+    spark,
     types,
     uris,
 )

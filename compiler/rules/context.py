@@ -9,8 +9,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from compiler.model import (
+    CallbackStep,
     ConditionStep,
     FailStep,
+    LambdaStep,
     ModelStep,
     ProcessingStep,
     RegisterStep,
@@ -28,6 +30,7 @@ PathT = tuple[str | int, ...]
 TRAINING_OUTPUT = "model"
 TUNING_OUTPUT = "best_model"  # the best training job's model.tar.gz (top-k idiom, k = 0)
 TRANSFORM_OUTPUT = "output"
+REGISTER_OUTPUT = "model_package_arn"
 
 
 @dataclass
@@ -56,6 +59,10 @@ class SpecContext:
             return [TUNING_OUTPUT]
         if isinstance(step, TransformStep):
             return [TRANSFORM_OUTPUT]
+        if isinstance(step, RegisterStep):
+            return [REGISTER_OUTPUT]
+        if isinstance(step, (LambdaStep, CallbackStep)):
+            return [output.name for output in step.outputs]
         return []
 
     def literal(self, value: Any, path: PathT, kind: type) -> tuple[Any, PathT, str] | None:
@@ -152,3 +159,6 @@ def _step_values(step: Step) -> Iterator[tuple[PathT, Any]]:
                     yield ("model_metrics", kind, "source"), metrics.source
     elif isinstance(step, FailStep):
         yield ("error_message",), step.error_message
+    elif isinstance(step, (LambdaStep, CallbackStep)):
+        for key, value in step.inputs.items():
+            yield ("inputs", key), value

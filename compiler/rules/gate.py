@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from compiler import property_paths
 from compiler.diagnostics import Diagnostic, problem
-from compiler.model import ConditionStep, ProcessingStep, RegisterStep
-from compiler.references import JsonGetRef, ParamRef, PropertyRef
+from compiler.model import CallbackStep, ConditionStep, LambdaStep, ProcessingStep, RegisterStep
+from compiler.references import JsonGetRef, ParamRef, PropertyRef, StepOutputRef
 from compiler.rules.context import SpecContext
 from compiler.rules.registry import rule
 from compiler.rules.suggest import did_you_mean
@@ -77,8 +77,16 @@ def gate_property_file(ctx: SpecContext) -> Iterator[Diagnostic]:
                 )
 
 
+_KIND_OF_TYPE = {"Integer": "number", "Float": "number", "String": "string", "Boolean": "boolean"}
+
+
 def _operand_kind(ctx: SpecContext, operand: object) -> str | None:
     """'number', 'string', 'boolean' or None when only known at run time."""
+    if isinstance(operand, StepOutputRef) and operand.step in ctx.steps:
+        target = ctx.steps[operand.step][1]
+        if isinstance(target, (LambdaStep, CallbackStep)):  # typed outputs
+            types = {output.name: output.type for output in target.outputs}
+            return _KIND_OF_TYPE.get(types.get(operand.output, ""))
     if isinstance(operand, bool):
         return "boolean"
     if isinstance(operand, (int, float)):
@@ -88,10 +96,7 @@ def _operand_kind(ctx: SpecContext, operand: object) -> str | None:
     if isinstance(operand, PropertyRef):
         return property_kind(ctx, operand)
     if isinstance(operand, ParamRef) and operand.param in ctx.spec.parameters:
-        kind = ctx.spec.parameters[operand.param].type
-        return {"Integer": "number", "Float": "number", "String": "string", "Boolean": "boolean"}[
-            kind
-        ]
+        return _KIND_OF_TYPE[ctx.spec.parameters[operand.param].type]
     return None
 
 
@@ -110,9 +115,11 @@ def gate_threshold_type(ctx: SpecContext) -> Iterator[Diagnostic]:
                 kind = _operand_kind(ctx, operand)
                 if condition.operator in _ORDERING and kind in ("string", "boolean"):
                     shown = (
-                        f"{operand!r}"
-                        if not isinstance(operand, ParamRef)
-                        else f'parameter "{operand.param}"'
+                        f'parameter "{operand.param}"'
+                        if isinstance(operand, ParamRef)
+                        else f'output "{operand.output}" of step "{operand.step}"'
+                        if isinstance(operand, StepOutputRef)
+                        else f"{operand!r}"
                     )
                     hint = (
                         " (write the number without quotes)"
@@ -191,7 +198,7 @@ def branch_step_unconditional(ctx: SpecContext) -> Iterator[Diagnostic]:
                     "a step belongs to one branch only",
                 )
     for step in ctx.spec.steps:
-        mine = {(o.name, b) for o, b, _ in owners.get(step.name, [])}
+        mine = _enclosing_branches(owners, step.name)
         for target, path in ctx.dependencies(step).items():
             if target not in owners or target == step.name:
                 continue
@@ -204,6 +211,21 @@ def branch_step_unconditional(ctx: SpecContext) -> Iterator[Diagnostic]:
                     f'step "{step.name}" needs "{target}", which runs only in {branch} of condition '
                     f'"{condition.name}"; put "{step.name}" in that branch too, or make "{target}" unconditional',
                 )
+
+
+def _enclosing_branches(
+    owners: dict[str, list[tuple[ConditionStep, str, int]]], name: str
+) -> set[tuple[str, str]]:
+    """(condition, branch) of every branch a step runs in: its own, and, for a step in a
+    nested condition's branch, the branches that condition runs in."""
+    found: set[tuple[str, str]] = set()
+    pending = [name]
+    while pending:
+        for owner, branch, _ in owners.get(pending.pop(), []):
+            if (owner.name, branch) not in found:
+                found.add((owner.name, branch))
+                pending.append(owner.name)
+    return found
 
 
 @rule(

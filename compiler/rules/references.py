@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compiler.diagnostics import Diagnostic, problem
-from compiler.model import ModelStep, ProcessingStep, RegisterStep, TrainingStep, TuningStep
+from compiler.model import (
+    CallbackStep,
+    LambdaStep,
+    ModelStep,
+    ProcessingStep,
+    RegisterStep,
+    TrainingStep,
+    TuningStep,
+)
 from compiler.references import JsonGetRef, ParamRef, PropertyRef, StepOutputRef
 from compiler.rules.context import SpecContext
 from compiler.rules.registry import rule
@@ -181,7 +189,8 @@ def step_duplicate_name(ctx: SpecContext) -> Iterator[Diagnostic]:
 @rule(
     "name-duplicate",
     "references",
-    "Two inputs, outputs, channels or property files of one step share a name.",
+    "Two inputs, outputs, channels or property files of one step share a name "
+    "(Lambda and Callback outputs included).",
 )
 def name_duplicate(ctx: SpecContext) -> Iterator[Diagnostic]:
     for index, step in enumerate(ctx.spec.steps):
@@ -194,6 +203,8 @@ def name_duplicate(ctx: SpecContext) -> Iterator[Diagnostic]:
             }
         elif isinstance(step, (TrainingStep, TuningStep)):
             groups = {"channels": [c.name for c in step.channels]}
+        elif isinstance(step, (LambdaStep, CallbackStep)):
+            groups = {"outputs": [o.name for o in step.outputs]}
         for field_name, names in groups.items():
             seen: set[str] = set()
             for position, name in enumerate(names):

@@ -16,7 +16,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pipeline.backends import spark_conf
+from pipeline.backends.callbacks import CallbackRecord
 from pipeline.backends.interface import ExecutionSummary, ModelPackage, ParameterValue, StepRecord
+from pipeline.local.callbacks import Callbacks
 from pipeline.local.database import parse_time
 from pipeline.local.definition import load_definition
 from pipeline.local.engine import ExecutionEngine
@@ -60,6 +63,8 @@ class LocalBackend:
         settings: Mapping[str, Any] | None = None,
     ) -> str:
         load_definition(definition)  # refuse what cannot run locally before storing it
+        # Spark steps' configuration files, where their conf input reads them.
+        spark_conf.stage(definition, self.home.store.put_bytes)
         arn, _ = self.home.state.upsert_pipeline(pipeline_name, definition, description, role_arn)
         save_pipeline_settings(self.home, pipeline_name, settings or {})
         return arn
@@ -203,6 +208,31 @@ class LocalBackend:
                     continue
                 reports.append((str(row["name"]), str(item["FilePath"]), document))
         return reports
+
+    # ---- callback steps ----
+    def list_callbacks(self, execution_arn: str | None = None) -> list[CallbackRecord]:
+        self.home.state.reap_dead_runners()
+        return [
+            CallbackRecord(
+                token=item.token,
+                execution_arn=item.execution_arn,
+                step_name=item.step_name,
+                queue_url=item.queue_url,
+                status=item.status,
+                started=parse_time(item.created),
+                arguments=item.message.get("arguments") or {},
+                outputs=item.output_types,
+            )
+            for item in Callbacks(self.home.db).list(execution_arn)
+        ]
+
+    def send_callback_success(self, token: str, outputs: Mapping[str, str]) -> str:
+        self.home.state.reap_dead_runners()
+        return Callbacks(self.home.db).succeed(token, outputs).execution_arn
+
+    def send_callback_failure(self, token: str, reason: str) -> str:
+        self.home.state.reap_dead_runners()
+        return Callbacks(self.home.db).fail(token, reason).execution_arn
 
     # ---- registry ----
     def list_model_packages(self, group: str) -> list[ModelPackage]:

@@ -12,9 +12,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.local.errors import CannotRunLocally
+
+if TYPE_CHECKING:
+    from pipeline.local.steps.spark import SparkSubmit
 
 CODE_DIR = "/opt/ml/processing/input/code"
 
@@ -46,6 +49,7 @@ class LocalCommand:
 
     script: str  # the script's container path, e.g. /opt/ml/processing/input/code/x.py
     unpack_bundles: bool  # the bootstrap unpacks every *.tar.gz in the code folder first
+    spark: SparkSubmit | None = None  # a Spark step: spark-submit instead of python
 
 
 def _bootstrap_prefix() -> list[str]:
@@ -74,9 +78,14 @@ def local_command(step: str, entrypoint: Any) -> LocalCommand:
         and entrypoint[1].endswith(".py")
     ):
         return LocalCommand(entrypoint[1], unpack_bundles=False)
+    from pipeline.local.steps.spark import spark_command
+
+    spark = spark_command(step, entrypoint)
+    if spark is not None:
+        return spark
     raise CannotRunLocally(
         f"step {step!r}: cannot run the entrypoint {entrypoint!r} locally; the local engine "
-        "runs smpipe's bundle bootstrap or `python3 /opt/ml/.../script.py`"
+        "runs smpipe's bundle bootstrap (Spark's too) or `python3 /opt/ml/.../script.py`"
     )
 
 

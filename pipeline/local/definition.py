@@ -23,7 +23,11 @@ RUNNABLE_STEP_TYPES = (
     "Condition",
     "RegisterModel",
     "Fail",
+    "Lambda",
+    "Callback",
 )
+# The field each hand-off step cannot do without.
+_REQUIRED_FIELD = {"Lambda": "FunctionArn", "Callback": "SqsQueueUrl"}
 PARAMETER_TYPES = ("String", "Integer", "Float", "Boolean")
 EXECUTION_VARIABLES = (
     "PipelineExecutionId",
@@ -160,6 +164,9 @@ def _check(definition: Definition) -> None:
 
 def _check_step(step: StepDef) -> None:
     arguments = step.arguments
+    required = _REQUIRED_FIELD.get(step.type)
+    if required and not isinstance(step.raw.get(required), str):
+        raise CannotRunLocally(f"step {step.name!r}: a {step.type} step needs {required}")
     if step.type == "Processing":
         app = arguments.get("AppSpecification") or {}
         containers.local_command(step.name, app.get("ContainerEntrypoint"))

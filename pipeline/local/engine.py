@@ -29,8 +29,10 @@ from pipeline.local.home import LocalHome
 from pipeline.local.parallelism import local_limit, step_limit
 from pipeline.local.settings import max_parallel_steps
 from pipeline.local.state import pipeline_arn
+from pipeline.local.steps.callback import run_callback
 from pipeline.local.steps.context import StepContext, StepResult
 from pipeline.local.steps.control import run_condition, run_fail
+from pipeline.local.steps.lambda_ import run_lambda
 from pipeline.local.steps.model import run_model
 from pipeline.local.steps.processing import run_processing
 from pipeline.local.steps.register import run_register
@@ -48,6 +50,9 @@ RUNNERS: dict[str, Runner] = {
     "Condition": run_condition,
     "RegisterModel": run_register,
     "Fail": run_fail,
+    # Never cached (not in CACHE_KEY_ATTRIBUTES): SageMaker does not cache these either.
+    "Lambda": run_lambda,
+    "Callback": run_callback,
 }
 # SageMaker's cache keys: the request attributes that, when changed, make a step run again.
 CACHE_KEY_ATTRIBUTES = {

@@ -6,7 +6,7 @@ an older one is migrated by the statements listed after it.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # MIGRATIONS[n] takes a database at version n to version n + 1.
 MIGRATIONS: list[str] = [
@@ -99,5 +99,22 @@ MIGRATIONS: list[str] = [
     CREATE INDEX executions_by_created ON executions (created);
     CREATE INDEX steps_cache_hits ON steps (cache_key, name, ended)
         WHERE status = 'Succeeded' AND cache_source IS NULL;
+    """,
+    # 3: Callback steps' tokens, the message SageMaker would send, and the answer.
+    """
+    CREATE TABLE callbacks (
+        token TEXT PRIMARY KEY,
+        execution_arn TEXT NOT NULL REFERENCES executions(arn),
+        step_name TEXT NOT NULL,
+        queue_url TEXT NOT NULL,
+        message TEXT NOT NULL,
+        output_types TEXT NOT NULL,
+        status TEXT NOT NULL,
+        outputs TEXT,
+        failure_reason TEXT,
+        created TEXT NOT NULL,
+        ended TEXT
+    );
+    CREATE INDEX callbacks_by_execution ON callbacks (execution_arn, status);
     """,
 ]

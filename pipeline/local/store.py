@@ -110,6 +110,16 @@ class ObjectStore:
         os.replace(partial, target)
         return target
 
+    def put_bytes(self, uri: str, data: bytes) -> Path:
+        if not uri.startswith("s3://"):
+            raise LocalEngineError(f"can only put objects at s3:// URIs, not {uri}")
+        target = self.path_for(uri)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".smpipe-part-{target.name}-{os.getpid()}")
+        partial.write_bytes(data)
+        os.replace(partial, target)
+        return target
+
     def read_json(self, uri: str) -> Any:
         path = self.path_for(uri)
         return json.loads(path.read_text(encoding="utf-8"))

@@ -19,6 +19,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from compiler.errors import UsageError
+from pipeline.backends import spark_conf
+from pipeline.backends.callbacks import CallbackRecord
 from pipeline.backends.interface import (
     TERMINAL_EXECUTION_STATUSES,
     ExecutionSummary,
@@ -26,13 +28,13 @@ from pipeline.backends.interface import (
     ParameterValue,
     StepRecord,
 )
-from pipeline.sagemaker import records
+from pipeline.sagemaker import callbacks, records
 from pipeline.sagemaker.connection import AwsConnection
 from pipeline.sagemaker.errors import AwsError, is_missing_pipeline
 from pipeline.sagemaker.jobs import processing_outputs, step_log_text
 from pipeline.sagemaker.polling import PollPacer, backoff_delays
 from pipeline.sagemaker.registry import ModelRegistry
-from pipeline.sagemaker.s3 import head_object
+from pipeline.sagemaker.s3 import head_object, parse_s3_uri
 from pipeline.sagemaker.sdk import sdk_resources, sdk_shapes
 from pipeline.sagemaker.session import AwsSettings, SmpipeBotoSession
 
@@ -79,6 +81,7 @@ class SageMakerBackend:
                 f"no execution role for pipeline {pipeline_name!r}: set pipeline.role in the "
                 "spec or pass --role-arn"
             )
+        self._stage_spark_configuration(definition)
         resources = sdk_resources()
         shapes = sdk_shapes()
         settings = settings or {}
@@ -137,6 +140,16 @@ class SageMakerBackend:
                 )
             ]
         return response
+
+    def _stage_spark_configuration(self, definition: str) -> None:
+        """Put Spark steps' configuration.json at their conf input's S3 URI (as SDK v3's
+        PySparkProcessor uploads it when building the definition)."""
+        s3 = None
+        for uri, data in spark_conf.configuration_objects(definition).items():
+            s3 = s3 or self.aws.client("s3")
+            bucket, key = parse_s3_uri(uri)
+            with self.aws.errors("upload the Spark configuration to", uri):
+                s3.put_object(Bucket=bucket, Key=key, Body=data)
 
     def _find_pipeline(self, pipeline_name: str) -> Any | None:
         """The SDK's Pipeline resource, or None when there is none of that name."""
@@ -290,6 +303,22 @@ class SageMakerBackend:
             sagemaker.stop_pipeline_execution(
                 PipelineExecutionArn=execution_arn, ClientRequestToken=str(uuid.uuid4())
             )
+
+    # ---- callback steps ----
+    def list_callbacks(self, execution_arn: str | None = None) -> list[CallbackRecord]:
+        if execution_arn is not None:
+            executions = [self.describe_execution(execution_arn)]
+        else:
+            executions = self.list_executions()
+        return callbacks.waiting_callbacks(executions, self._steps)
+
+    def send_callback_success(self, token: str, outputs: Mapping[str, str]) -> str:
+        with self.aws.errors("complete callback", token):
+            return callbacks.send_success(self.aws.client("sagemaker"), token, outputs)
+
+    def send_callback_failure(self, token: str, reason: str) -> str:
+        with self.aws.errors("fail callback", token):
+            return callbacks.send_failure(self.aws.client("sagemaker"), token, reason)
 
     # ---- steps ----
     def list_steps(self, execution_arn: str) -> list[StepRecord]:

@@ -151,6 +151,15 @@ def step_metadata(metadata: Mapping[str, Any]) -> dict[str, str]:
     outcome = (metadata.get("Condition") or {}).get("Outcome")
     if outcome is not None:
         flat["Outcome"] = str(outcome)
+    callback = metadata.get("Callback") or {}
+    for key in ("CallbackToken", "SqsQueueUrl"):
+        if callback.get(key):
+            flat[key] = str(callback[key])
+    if (metadata.get("Lambda") or {}).get("Arn"):
+        flat["FunctionArn"] = str(metadata["Lambda"]["Arn"])
+    for source in (callback, metadata.get("Lambda") or {}):
+        for parameter in source.get("OutputParameters") or []:
+            flat[f"Output.{parameter.get('Name')}"] = str(parameter.get("Value", ""))
     message = (metadata.get("Fail") or {}).get("ErrorMessage")
     if message:
         flat["ErrorMessage"] = str(message)

@@ -17,6 +17,7 @@ from pipeline.local.expressions import to_text
 from pipeline.local.jobs import log_tail, run_job
 from pipeline.local.state import ARN_PREFIX
 from pipeline.local.steps.context import StepContext, StepResult
+from pipeline.local.steps.spark import spark_submit_command
 
 _CODE_HINT = (
     " (build the bundle into the local store with `smpipe bundle --local-store`, then compile "
@@ -72,8 +73,14 @@ def run_processing(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult
     }
     stopping = arguments.get("StoppingCondition") or {}
     ctx.log(f"running {command.script} {' '.join(raw_arguments)}")
+    job = [sys.executable, str(script), *containers.rewrite_arguments(raw_arguments, root)]
+    if command.spark is not None:  # a Spark step: real Spark in local mode
+        job, spark_env = spark_submit_command(
+            command.spark, root, script, raw_arguments, ctx.home.store, ctx.log
+        )
+        env.update(spark_env)
     exit_code = run_job(
-        [sys.executable, str(script), *containers.rewrite_arguments(raw_arguments, root)],
+        job,
         cwd=script.parent,
         env=env,
         log_path=ctx.log_path,
