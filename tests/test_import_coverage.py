@@ -108,23 +108,7 @@ def test_every_step_kind_has_an_importer(kind: str) -> None:
 SDK_DROPS = {"tuning": {"encrypt_inter_container_traffic", "network_isolation", "volume_kms_key"}}
 
 
-# spark inherits the processing job settings (retry, vpc, kms...): no round-tripped spec sets
-# them on a spark step yet.
-_PENDING_KINDS = {"spark"}
-
-
-@pytest.mark.parametrize(
-    "kind",
-    [
-        pytest.param(
-            kind,
-            marks=pytest.mark.xfail(reason="import support pending (issue 12)", strict=True),
-        )
-        if kind in _PENDING_KINDS
-        else kind
-        for kind in sorted(STEP_MODELS)
-    ],
-)
+@pytest.mark.parametrize("kind", sorted(STEP_MODELS))
 def test_every_field_of_a_kind_is_imported_by_the_round_trip_corpus(
     kind: str, corpus_paths: tuple[dict[str, set[str]], set[str]]
 ) -> None:
