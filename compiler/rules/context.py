@@ -39,6 +39,15 @@ class SpecContext:
     variables: dict[str, str] | None  # None: validate without --env
     steps: dict[str, tuple[int, Step]] = field(init=False)
     _index_of: dict[int, int] = field(init=False, repr=False)
+    # Rules ask for the references and a step's values again and again: walking the models
+    # each time made the rules quadratic in the steps, so each walk is done once.
+    _references: list[tuple[Step | None, PathT, Reference]] | None = field(
+        default=None, init=False, repr=False
+    )
+    _reference_at: dict[PathT, Reference] | None = field(default=None, init=False, repr=False)
+    _values_of: dict[int, list[tuple[PathT, Any]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         self.steps = {}
@@ -89,20 +98,39 @@ class SpecContext:
 
     def references(self) -> Iterator[tuple[Step | None, PathT, Reference]]:
         """Every reference in the spec with the step it belongs to and its path."""
+        if self._references is None:
+            self._references = list(self._walk_references())
+        return iter(self._references)
+
+    def reference_at(self, path: PathT) -> Reference | None:
+        """The reference written exactly at ``path``, if any."""
+        if self._reference_at is None:
+            self._reference_at = {}
+            for _, where, ref in self.references():
+                self._reference_at.setdefault(where, ref)
+        return self._reference_at.get(path)
+
+    def _walk_references(self) -> Iterator[tuple[Step | None, PathT, Reference]]:
         for path, value, _ in typed_values(self.spec.defaults, ("defaults",)):
             for rel, ref in iter_references(value):
                 yield None, (*path, *rel), ref
         for index, step in enumerate(self.spec.steps):
             base: PathT = ("steps", index)
-            for sub, value in _step_values(step):
+            for sub, value in self._step_values(step):
                 for rel, ref in iter_references(value):
                     yield step, (*base, *sub, *rel), ref
+
+    def _step_values(self, step: Step) -> list[tuple[PathT, Any]]:
+        values = self._values_of.get(id(step))
+        if values is None:
+            values = self._values_of[id(step)] = list(_step_values(step))
+        return values
 
     def dependencies(self, step: Step) -> dict[str, PathT]:
         """Steps this one reads from or waits for, with where it says so."""
         deps: dict[str, PathT] = {}
         base = self.step_path(step)
-        for sub, value in _step_values(step):
+        for sub, value in self._step_values(step):
             for rel, ref in iter_references(value):
                 target = (
                     getattr(ref, "step", None)

@@ -108,7 +108,7 @@ def _step_key_path(ctx: SpecContext, path: tuple[str | int, ...]) -> tuple[str |
     """Point at the `step:` key of a reference (or the depends_on entry itself)."""
     if "depends_on" in path or path[-1] == "model":  # a transform step's model: STEP
         return path
-    kind = next((r for _, p, r in ctx.references() if p == path), None)
+    kind = ctx.reference_at(path)
     if isinstance(kind, PropertyRef):
         return (*path, "property", "step")
     if "left" in path or "right" in path:
@@ -117,7 +117,7 @@ def _step_key_path(ctx: SpecContext, path: tuple[str | int, ...]) -> tuple[str |
 
 
 def _is_json_get(ctx: SpecContext, path: tuple[str | int, ...]) -> bool:
-    return any(p == path and isinstance(r, JsonGetRef) for _, p, r in ctx.references())
+    return isinstance(ctx.reference_at(path), JsonGetRef)
 
 
 @rule(
