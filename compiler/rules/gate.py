@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -114,13 +115,7 @@ def gate_threshold_type(ctx: SpecContext) -> Iterator[Diagnostic]:
                 operand = getattr(condition, side)
                 kind = _operand_kind(ctx, operand)
                 if condition.operator in _ORDERING and kind in ("string", "boolean"):
-                    shown = (
-                        f'parameter "{operand.param}"'
-                        if isinstance(operand, ParamRef)
-                        else f'output "{operand.output}" of step "{operand.step}"'
-                        if isinstance(operand, StepOutputRef)
-                        else f"{operand!r}"
-                    )
+                    shown = _shown_operand(operand)
                     hint = (
                         " (write the number without quotes)"
                         if isinstance(operand, str) and _is_number(operand)
@@ -131,6 +126,17 @@ def gate_threshold_type(ctx: SpecContext) -> Iterator[Diagnostic]:
                         ("steps", index, "conditions", position, side),
                         f"{condition.operator} compares numbers, but {side} value {shown} is a {kind}{hint}",
                     )
+
+
+def _shown_operand(operand: object) -> str:
+    """An operand as the spec writes it (YAML's `true`, not Python's `True`)."""
+    if isinstance(operand, ParamRef):
+        return f'parameter "{operand.param}"'
+    if isinstance(operand, StepOutputRef):
+        return f'output "{operand.output}" of step "{operand.step}"'
+    if isinstance(operand, PropertyRef):
+        return f'property "{operand.property.path}" of step "{operand.property.step}"'
+    return json.dumps(operand)
 
 
 def property_kind(ctx: SpecContext, ref: PropertyRef) -> str | None:
