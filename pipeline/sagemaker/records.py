@@ -61,6 +61,8 @@ def execution_summary(item: Mapping[str, Any]) -> ExecutionSummary:
         or item.get("PipelineExecutionFailureReason")
         or None,
         display_name=item.get("PipelineExecutionDisplayName") or None,
+        # The execution's own limit: the start override, else the pipeline's at start time.
+        max_parallel=(item.get("ParallelismConfiguration") or {}).get("MaxParallelExecutionSteps"),
     )
 
 

@@ -1,5 +1,6 @@
 """The pipeline's settings beside its definition on SageMaker (moto server): upsert sends
-ParallelismConfiguration and Tags, start sends a ParallelismConfiguration override."""
+ParallelismConfiguration and Tags, start sends a ParallelismConfiguration override, and the
+execution's summary reads it back (`smpipe steps` shows it)."""
 
 from __future__ import annotations
 
@@ -54,3 +55,4 @@ def test_start_sends_a_parallelism_override(
         PipelineExecutionArn=arn
     )
     assert described["ParallelismConfiguration"] == {"MaxParallelExecutionSteps": 2}
+    assert backend.describe_execution(arn).max_parallel == 2
