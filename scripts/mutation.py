@@ -3,6 +3,7 @@
 
     python scripts/mutation.py                      # every module below, in order
     python scripts/mutation.py compiler/rules/gate.py pipeline/evidence/report.py
+    python scripts/mutation.py compiler/emit         # every listed module in a folder
     python scripts/mutation.py --list               # the modules and their candidate tests
     python scripts/mutation.py --report-only        # scores from what has run so far
     python scripts/mutation.py --minutes 20 ...     # stop each module after 20 minutes
@@ -41,9 +42,18 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "build" / "mutation"
 TESTING_DOC = ROOT / "docs" / "testing.md"
 
-# Candidate tests per module (mutmut narrows them to those that reach each function). Fast,
-# in-process tests first; end-to-end ones only where nothing faster reaches the code.
-RULE_TESTS = ("tests/test_error_cases.py", "tests/test_compile_golden.py")
+# The areas issue 13 names. Every module in an AREAS folder is mutated (found on disk, so a new
+# module is never forgotten; tests/test_mutation_script.py checks each one is run or excluded
+# here with a reason), plus the SINGLE modules of folders that hold other things too.
+# Candidate tests: the area's, then the module's own (MODULE_TESTS); mutmut narrows them to
+# those that reach each function. Fast, in-process tests first; end-to-end ones only where
+# nothing faster reaches the code (a test's `smpipe` subprocess cannot kill a mutant).
+RULE_TESTS = (
+    "tests/test_error_cases.py",
+    "tests/test_compile_golden.py",
+    "tests/test_job_kinds.py",
+    "tests/test_typed_values.py",
+)
 EMIT_TESTS = (*RULE_TESTS, "tests/test_cli_compile.py")
 EVIDENCE_TESTS = (
     "tests/test_evidence_items.py",
@@ -62,40 +72,68 @@ LOCAL_TESTS = (
     "tests/test_local_definition.py",
     "tests/test_local_expressions.py",
 )
-MODULES: dict[str, tuple[str, ...]] = {
-    "compiler/rules/gate.py": RULE_TESTS,
-    "compiler/rules/references.py": RULE_TESTS,
-    "compiler/rules/images.py": RULE_TESTS,
-    "compiler/rules/limits.py": RULE_TESTS,
-    "compiler/rules/suggest.py": RULE_TESTS,
-    "compiler/rules/context.py": RULE_TESTS,
-    "compiler/rules/registry.py": RULE_TESTS,
-    "compiler/rules/types.py": RULE_TESTS,
-    "pipeline/evidence/report.py": EVIDENCE_TESTS,
-    "pipeline/evidence/expected.py": EVIDENCE_TESTS,
-    "pipeline/evidence/render.py": EVIDENCE_TESTS,
-    "pipeline/evidence/sources.py": EVIDENCE_TESTS,
-    "pipeline/evidence/terraform_plan.py": EVIDENCE_TESTS,
+HANDOFF_TESTS = ("tests/test_local_handoff.py", "tests/test_approval_flow.py")
+TUNING_TESTS = ("tests/test_local_job_parts.py", "tests/test_local_tuning.py")
+AREAS: dict[str, tuple[str, ...]] = {
+    "compiler/rules/": RULE_TESTS,
+    "compiler/emit/": EMIT_TESTS,
+    "compiler/algorithms/": (
+        "tests/test_xgboost_hyperparameter_ranges.py",
+        "tests/test_xgboost_algorithm.py",
+    ),
+    "pipeline/bundle/": (),
+    "pipeline/evidence/": EVIDENCE_TESTS,
+    "pipeline/local/steps/": LOCAL_TESTS,
+}
+SINGLE: dict[str, tuple[str, ...]] = {
     "pipeline/sagemaker/errors.py": ("tests/sagemaker_backend/test_sagemaker_errors.py",),
-    "pipeline/bundle/build.py": ("tests/test_bundle.py",),
-    "pipeline/bundle/upload.py": ("tests/sagemaker_backend/test_sagemaker_bundle_upload.py",),
-    "compiler/emit/definition.py": EMIT_TESTS,
-    "compiler/emit/gate.py": EMIT_TESTS,
-    "compiler/emit/processing.py": EMIT_TESTS,
-    "compiler/emit/values.py": EMIT_TESTS,
     "pipeline/local/engine.py": LOCAL_TESTS,
     "pipeline/local/state.py": LOCAL_TESTS,
     "pipeline/local/definition.py": LOCAL_TESTS,
     "pipeline/local/expressions.py": LOCAL_TESTS,
-    "pipeline/local/steps/processing.py": LOCAL_TESTS,
-    "pipeline/local/steps/training.py": (*LOCAL_TESTS, "tests/test_xgboost_algorithm.py"),
-    "pipeline/local/steps/control.py": LOCAL_TESTS,
-    "pipeline/local/steps/register.py": LOCAL_TESTS,
-    "compiler.algorithms.xgboost_hyperparameters.py": (
-        "tests/test_xgboost_hyperparameter_ranges.py",
-        "tests/test_xgboost_algorithm.py",
-    ),
+    "pipeline/local/retry.py": ("tests/test_local_retry_policies.py", *LOCAL_TESTS),
 }
+MODULE_TESTS: dict[str, tuple[str, ...]] = {
+    "compiler/rules/references.py": ("tests/test_property_paths.py",),
+    "compiler/rules/pipeline_settings.py": ("tests/test_pipeline_settings.py",),
+    "compiler/rules/algorithms.py": ("tests/test_xgboost_hyperparameter_ranges.py",),
+    "compiler/emit/settings.py": ("tests/test_pipeline_settings.py",),
+    "pipeline/bundle/build.py": ("tests/test_bundle.py",),
+    "pipeline/bundle/upload.py": ("tests/sagemaker_backend/test_sagemaker_bundle_upload.py",),
+    "pipeline/evidence/gantt.py": ("tests/test_evidence_gantt.py",),
+    "pipeline/local/steps/context.py": ("tests/test_local_parallelism.py",),
+    "pipeline/local/steps/training.py": ("tests/test_xgboost_algorithm.py", *TUNING_TESTS),
+    "pipeline/local/steps/tuning.py": TUNING_TESTS,
+    "pipeline/local/steps/transform.py": TUNING_TESTS,
+    "pipeline/local/steps/model.py": TUNING_TESTS,
+    "pipeline/local/steps/lambda_.py": HANDOFF_TESTS,
+    "pipeline/local/steps/callback.py": HANDOFF_TESTS,
+    "pipeline/local/steps/spark.py": ("tests/test_spark_local.py",),
+}
+# Modules of the AREAS folders that are not mutated, and why.
+EXCLUDED: dict[str, str] = {
+    "compiler/algorithms/__init__.py": "a docstring only",
+    "compiler/emit/__init__.py": "a docstring only",
+    "compiler/emit/bootstrap.py": "constants only (mutmut mutates inside functions)",
+    "pipeline/local/steps/__init__.py": "a docstring only",
+}
+
+
+def area_modules() -> list[str]:
+    """The AREAS folders' modules on disk, in folder order then by name."""
+    found = []
+    for folder in AREAS:
+        found += sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / folder).glob("*.py"))
+    return found
+
+
+def _modules() -> dict[str, tuple[str, ...]]:
+    modules = {m: AREAS[m.rsplit("/", 1)[0] + "/"] for m in area_modules() if m not in EXCLUDED}
+    modules.update(SINGLE)
+    return {m: tuple(dict.fromkeys((*t, *MODULE_TESTS.get(m, ())))) for m, t in modules.items()}
+
+
+MODULES: dict[str, tuple[str, ...]] = _modules()
 # What the tests read besides the code (copied into each work folder, git-tracked files only).
 SUPPORT = ("tests", "spec", "schemas", "data", "docs", "scripts", "infra", "bench", "README.md")
 
@@ -313,9 +351,19 @@ def report(modules: list[str], with_diffs: bool) -> str:
     return "\n".join([*lines, "", "## Survivors", "", *(details or ["None."])]) + "\n"
 
 
+def selected(name: str) -> list[str]:
+    """A listed module, or every listed module under a folder (``compiler/rules``)."""
+    if name in MODULES:
+        return [name]
+    folder = name.rstrip("/") + "/"
+    return [m for m in MODULES if m.startswith(folder)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("modules", nargs="*", help="modules to run (default: all listed)")
+    parser.add_argument(
+        "modules", nargs="*", help="modules or folders to run (default: all listed)"
+    )
     parser.add_argument("--list", action="store_true", help="print modules and tests, then stop")
     parser.add_argument("--report-only", action="store_true", help="no run: scores so far")
     parser.add_argument("--minutes", type=float, default=None, help="time box per module")
@@ -326,10 +374,12 @@ def main() -> int:
     )
     parser.add_argument("--report", type=Path, default=WORK / "report.md")
     args = parser.parse_args()
-    unknown = [m for m in args.modules if m not in MODULES]
-    if unknown:
-        parser.error(f"not a listed module: {', '.join(unknown)} (see --list)")
-    modules = args.modules or list(MODULES)
+    modules = []
+    for name in args.modules or list(MODULES):
+        chosen = selected(name)
+        if not chosen:
+            parser.error(f"not a listed module or folder: {name} (see --list)")
+        modules += [m for m in chosen if m not in modules]
     if args.list:
         for module in modules:
             print(f"{module}: {' '.join(MODULES[module])}")
