@@ -433,3 +433,31 @@ def churn() -> str:
 
 if __name__ == "__main__":  # print them, to look at
     print(json.dumps(json.loads(churn()), indent=2))
+
+
+SPARK_SPEC = "tests/golden/spark/spec.yaml"
+_UPLOAD = "sagemaker.core.spark.processing.S3Uploader.upload_string_as_file_body"
+
+
+def spark_golden(env: str = "test") -> tuple[str, dict[str, bytes]]:
+    """The Spark golden as SDK v3's PySparkProcessor defines it (the SDK emitter's fixture),
+    and what PySparkProcessor uploads while it builds the definition: {S3 URI: bytes} (the
+    configuration.json of each Spark step with a configuration)."""
+    from pathlib import Path
+    from unittest import mock
+
+    from compiler.compile import check_spec_file, compile_spec_file
+    from compiler.emit_sdk import build_sdk_pipeline
+
+    spec = Path(__file__).resolve().parent.parent / SPARK_SPEC
+    checked = check_spec_file(spec, env, {}, resolve_variables=True)
+    assert checked.variables is not None
+    region = checked.variables.values["region"]
+    pipeline = build_sdk_pipeline(compile_spec_file(spec, env).spec, region)
+    uploads: dict[str, bytes] = {}
+
+    def upload(body: Any, desired_s3_uri: str, sagemaker_session: Any) -> None:
+        uploads[desired_s3_uri] = body.getvalue()
+
+    with offline_sdk(region), mock.patch(_UPLOAD, side_effect=upload):
+        return str(pipeline.definition()), uploads

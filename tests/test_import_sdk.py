@@ -22,23 +22,7 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-# PySparkProcessor uploads a Spark step's configuration instead of writing it into the
-# definition, so an SDK-built definition alone does not hold it.
-_PENDING = {"tests/golden/spark/spec.yaml"}
-
-
-@pytest.mark.parametrize(
-    ("spec", "env", "overrides"),
-    [
-        pytest.param(
-            *case,
-            marks=pytest.mark.xfail(reason="import support pending (issue 12)", strict=True),
-        )
-        if case[0] in _PENDING
-        else case
-        for case in CASES
-    ],
-)
+@pytest.mark.parametrize(("spec", "env", "overrides"), CASES)
 def test_the_sdk_emitters_definitions_import_to_the_compiled_bytes(
     spec: str, env: str, overrides: dict[str, str]
 ) -> None:

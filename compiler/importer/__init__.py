@@ -6,8 +6,10 @@ The inverse of ``compiler.emit``, stage by stage:
 2. ``steps``: survey every step (names, outputs, property files), then import each with
    the module of its kind (``processing``, ``training``, ``condition``, ``register``,
    ``fail``: one per ``compiler/emit`` kind), references through ``values``;
-3. ``images``, ``defaults``, ``variables``: factor images, shared job settings and the
-   deploy variables (role, bucket, region, account, git SHA) out of the steps;
+3. the pipeline's name and artifacts prefix, then the decisions kinds left until they are
+   known (``ctx.later``: a Spark step's configuration, see ``spark``); ``images``,
+   ``defaults``, ``variables``: factor images, shared job settings and the deploy
+   variables (role, bucket, region, account, git SHA) out of the steps;
 4. ``render``: write the YAML in the project's style, with review comments;
 5. ``roundtrip``: compile it and compare with the source, reporting each difference by
    JSON path. Nothing the spec cannot express is dropped silently.
@@ -22,14 +24,29 @@ from pathlib import Path
 from typing import Any
 
 from compiler.importer import images, roundtrip, steps, variables
-from compiler.importer.context import DefinitionError, ImportContext, Note, ScriptUse, describe
+from compiler.importer.context import (
+    DefinitionError,
+    ImportContext,
+    Note,
+    ObjectReader,
+    ScriptUse,
+    UnreadableObject,
+    describe,
+)
 from compiler.importer.defaults import factor_defaults
 from compiler.importer.render import render_spec
 from compiler.importer.source import Source
 from compiler.model import PipelineSection
 from compiler.typed_values import ParameterType
 
-__all__ = ["DefinitionError", "ImportResult", "Source", "import_definition"]
+__all__ = [
+    "DefinitionError",
+    "ImportResult",
+    "ObjectReader",
+    "Source",
+    "UnreadableObject",
+    "import_definition",
+]
 _PARAMETER_TYPES = ParameterType.__args__  # type: ignore[attr-defined]
 DEFAULT_BUNDLE_PARAMETER = "CodeBundleUri"
 
@@ -55,11 +72,15 @@ def import_definition(
     env_label: str = "spec/env/dev.yaml",
     existing_env: dict[str, str] | None = None,
     pipeline_name: str | None = None,
+    read_object: ObjectReader | None = None,
 ) -> ImportResult:
     """Import ``source``; ``spec_path`` is where the spec will live (its env files are
-    next to it). Raises :class:`DefinitionError` for a malformed definition."""
+    next to it). ``read_object`` reads an S3 object the definition points at (a Spark
+    step's configuration), where the caller can (a deployed pipeline); without it the
+    import reads nothing but the definition. Raises :class:`DefinitionError` for a
+    malformed definition."""
     definition = source.definition
-    ctx = ImportContext(source.label)
+    ctx = ImportContext(source.label, read_object=read_object)
     metadata = definition.get("Metadata")
     ctx.metadata = metadata if isinstance(metadata, dict) else {}
     parameters = _parameters(ctx, definition.get("Parameters") or [])
@@ -72,6 +93,9 @@ def import_definition(
 
     comments: dict[str, list[str]] = {"pipeline": [], "parameters": []}
     name, artifacts = _name_and_artifacts(ctx, source, pipeline_name, spec_path, comments)
+    by_name = {step["name"]: step for step in spec_steps}
+    for decide in ctx.later:
+        decide(name, artifacts, by_name)
     role = _role(ctx, source, comments)
     bundle = _code_bundle(ctx, parameters, artifacts, comments)
     region = images.image_region(list(ctx.image_keys)) or source.region

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,18 @@ class DefinitionError(SmpipeError):
         )
 
 
+class UnreadableObject(Exception):
+    """An object reader could not read an object; the message says why, in plain words."""
+
+
+# s3:// URI -> the object's bytes, raising UnreadableObject; given only where import may
+# read the definition's surroundings (``--backend sagemaker --pipeline NAME``).
+ObjectReader = Callable[[str], bytes]
+# (pipeline name, artifacts prefix, spec steps by name): a decision a step kind makes once
+# every step is read and the pipeline's name and artifacts prefix are chosen.
+LaterDecision = Callable[[str, str, dict[str, dict[str, Any]]], None]
+
+
 @dataclass
 class StepPlace:
     path: str
@@ -72,6 +85,8 @@ class ImportContext:
     image_keys: dict[str, str] = field(default_factory=dict)  # image URI -> images: key
     step_comments: dict[str, list[str]] = field(default_factory=dict)  # step -> review lines
     metadata: dict[str, Any] = field(default_factory=dict)  # the definition's Metadata
+    read_object: ObjectReader | None = None  # None: a bare definition, nothing around it
+    later: list[LaterDecision] = field(default_factory=list)
 
     def unsupported(self, path: str, message: str) -> None:
         self.notes.append(Note(path, message, True))

@@ -61,11 +61,9 @@ def import_processing(
     step: dict[str, Any],
     path: str,
     read_script: ScriptReader,
-    skip_inputs: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The CreateProcessingJob request -> the fields processing kinds share; ``read_script``
-    reads the entrypoint (the script, and any fields it implies), ``skip_inputs`` names
-    inputs the kind derives itself (a Spark step's configuration)."""
+    reads the entrypoint (the script, and any fields it implies)."""
     name = step["Name"]
     at = f"{path}.Arguments"
     arguments = mapping(ctx, step.get("Arguments"), at)
@@ -93,8 +91,6 @@ def import_processing(
         s3 = mapping(ctx, item.get("S3Input"), f"{where}.S3Input")
         if item.get("InputName") == CODE_INPUT_NAME and s3.get("LocalPath") == CODE_DIR:
             code = (s3.get("S3Uri"), f"{where}.S3Input.S3Uri")
-            continue
-        if item.get("InputName") in skip_inputs:
             continue
         inputs.append(
             {

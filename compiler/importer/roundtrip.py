@@ -5,8 +5,9 @@ value by value, after the documented normalisations (docs/import.md):
    SageMaker reads a missing key as null, and the compiler leaves unset keys out);
 2. key order and white space do not count (the compiler's text is canonical);
 3. ``Metadata`` entries named ``smpipe-*`` that the source does not have are left out of
-   the compiled side: the compiler's notes for its local engine (a Lambda step's local
-   handler), which SageMaker stores and ignores.
+   the compiled side: the compiler's notes for its local engine and for upsert (a Lambda
+   step's local handler, a Spark step's configuration bytes), which SageMaker stores and
+   ignores.
 
 Everything else must be equal, JSON types included (``1`` is not ``1.0``, ``true`` is
 not ``1``). Each difference is reported at its JSON path in the source definition.

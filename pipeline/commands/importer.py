@@ -14,7 +14,7 @@ import yaml
 
 from compiler.commands.compile import write_atomically
 from compiler.errors import SmpipeError, UsageError
-from compiler.importer import ImportResult, import_definition
+from compiler.importer import ImportResult, ObjectReader, UnreadableObject, import_definition
 from compiler.importer.source import Source, parse_source
 from compiler.variables import env_file_path, load_deploy_variables
 
@@ -75,13 +75,14 @@ def import_command(
 
     SOURCE is a definition JSON file, - for standard input, or the output of
     `aws sagemaker describe-pipeline`; or give --backend sagemaker --pipeline NAME to read
-    a deployed pipeline. The spec goes to -o, its deploy variables (role, bucket, region,
-    account, git SHA) to spec/env/ENV.yaml. Before writing, the spec is compiled and
+    a deployed pipeline (and the Spark configurations its steps read from S3). The spec
+    goes to -o, its deploy variables (role, bucket, region, account, git SHA) to
+    spec/env/ENV.yaml. Before writing, the spec is compiled and
     compared with the source; every place that differs is reported by JSON path, and
     nothing is written unless it is identical or --force is given. Exit status: 0 the
     round trip holds, 1 it does not (or the definition cannot be imported), 2 usage error.
     """
-    origin = _read(source, backend, pipeline_name)
+    origin, read_object = _read(source, backend, pipeline_name)
     spec_path = Path(output)
     if spec_path.is_dir():
         raise UsageError(f"{output} is a directory; -o takes a file path such as spec/NAME.yaml")
@@ -96,7 +97,12 @@ def import_command(
             raise UsageError(f"{env_label} has problems: {problems[0].message}")
         existing = dict(variables.values)
     result = import_definition(
-        origin, spec_path, env_label=env_label, existing_env=existing, pipeline_name=name
+        origin,
+        spec_path,
+        env_label=env_label,
+        existing_env=existing,
+        pipeline_name=name,
+        read_object=read_object,
     )
     _report(result)
     if not result.identical and not force:
@@ -119,7 +125,11 @@ def import_command(
         sys.exit(1)
 
 
-def _read(source: str | None, backend: str, pipeline_name: str | None) -> Source:
+def _read(
+    source: str | None, backend: str, pipeline_name: str | None
+) -> tuple[Source, ObjectReader | None]:
+    """The source, and how to read the S3 objects it points at (a deployed pipeline only:
+    a definition file is imported from its own bytes, offline)."""
     if pipeline_name is not None:
         if source is not None:
             raise UsageError("give SOURCE or --pipeline NAME, not both")
@@ -131,7 +141,7 @@ def _read(source: str | None, backend: str, pipeline_name: str | None) -> Source
             "give a definition file, - for standard input, or --backend sagemaker --pipeline NAME"
         )
     if source == "-":
-        return parse_source("<stdin>", sys.stdin.buffer.read())
+        return parse_source("<stdin>", sys.stdin.buffer.read()), None
     path = Path(source)
     if not path.is_file():
         raise UsageError(
@@ -141,17 +151,26 @@ def _read(source: str | None, backend: str, pipeline_name: str | None) -> Source
         data = path.read_bytes()
     except OSError as error:
         raise UsageError(f"{source}: cannot read: {error.strerror}") from None
-    return parse_source(source, data)
+    return parse_source(source, data), None
 
 
-def _deployed(pipeline_name: str) -> Source:
+def _deployed(pipeline_name: str) -> tuple[Source, ObjectReader]:
     import json
 
     from pipeline.backends import get_backend
 
     engine = get_backend("sagemaker")
     response = engine.describe_pipeline(pipeline_name)  # type: ignore[attr-defined]
-    return parse_source(f"pipeline {pipeline_name}", json.dumps(response, default=str).encode())
+    source = parse_source(f"pipeline {pipeline_name}", json.dumps(response, default=str).encode())
+
+    def read_object(uri: str) -> bytes:
+        try:
+            data: bytes = engine.read_object(uri)  # type: ignore[attr-defined]
+        except SmpipeError as error:
+            raise UnreadableObject(str(error)) from None
+        return data
+
+    return source, read_object
 
 
 def _report(result: ImportResult) -> None:

@@ -34,7 +34,7 @@ from pipeline.sagemaker.errors import AwsError, is_missing_pipeline
 from pipeline.sagemaker.jobs import processing_outputs, step_log_text
 from pipeline.sagemaker.polling import PollPacer, backoff_delays
 from pipeline.sagemaker.registry import ModelRegistry
-from pipeline.sagemaker.s3 import head_object, parse_s3_uri
+from pipeline.sagemaker.s3 import head_object, parse_s3_uri, read_small_object
 from pipeline.sagemaker.sdk import sdk_resources, sdk_shapes
 from pipeline.sagemaker.session import AwsSettings, SmpipeBotoSession
 
@@ -140,6 +140,16 @@ class SageMakerBackend:
                 )
             ]
         return response
+
+    def read_object(self, uri: str) -> bytes:
+        """A small S3 object's bytes (``smpipe import`` reads a Spark step's configuration,
+        which SDK v3's PySparkProcessor uploaded beside the definition); AwsError if it
+        cannot be read.
+
+        boto3: the SDK's ``S3Downloader`` needs a full ``sagemaker`` Session. Resource: the
+        object at ``uri`` (s3:GetObject)."""
+        with self.aws.errors("read", uri):
+            return read_small_object(self.aws.client("s3"), uri)
 
     def _stage_spark_configuration(self, definition: str) -> None:
         """Put Spark steps' configuration.json at their conf input's S3 URI (as SDK v3's
