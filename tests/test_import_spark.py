@@ -168,3 +168,14 @@ def test_dependencies_uploaded_from_local_files_are_reported() -> None:
         "--py-files reads /opt/ml/processing/input/py-files, files uploaded beside the "
         "definition; the spec takes Spark dependencies from the code bundle or s3:// URIs",
     ) in [(n.path, n.message) for n in result.problems]
+
+
+def test_a_configuration_in_another_key_order_is_written_differently() -> None:
+    # The SDK hashes str(configuration): the same classifications in another key order are
+    # another object at another location.
+    definition, uri, _ = _sdk()
+    data = json.dumps([{"Properties": {"a": "1"}, "Classification": "spark-defaults"}]).encode()
+    result = import_text(definition, read_object=_reader({uri: data}))
+    _round_trips(result, definition)
+    [note] = result.reviews
+    assert "configuration: writes these classifications differently" in note.message

@@ -174,18 +174,18 @@ def _decide(
             "configuration: (smpipe upsert then uploads them, and the conf location changes)",
         )
         return
-    configuration, written, source = parsed
+    configuration, written = parsed
     emitter = _emitter()
     expected = (
         f"{artifacts.rstrip('/')}/{pipeline}/{step}/input/{emitter.CONF_INPUT_NAME}/"
         f"{emitter.configuration_hash(written)}/{emitter.CONF_FILE}"
     )
     last = inputs[-1] if inputs else {}
-    if written != source:
+    if json.dumps(written) != text:  # the bytes smpipe upsert would write
         because = (
             "configuration: writes these classifications differently (each with its "
-            "Properties, keys in the container's order), which changes the object's hash "
-            "and location"
+            "Properties, keys in the container's order, JSON spacing), which changes the "
+            "object's hash and location"
         )
     elif uri != expected:
         because = f"configuration: would upload it to {expected}"
@@ -220,9 +220,9 @@ def _where(uri: Any) -> str:
     return uri if isinstance(uri, str) else describe(uri, 200)
 
 
-def _parse(text: str) -> tuple[list[dict[str, Any]], list[dict[str, object]], Any] | None:
-    """(the spec's configuration, the request it compiles to, the request read), or None
-    when the text is not a classification list the spec can hold."""
+def _parse(text: str) -> tuple[list[dict[str, Any]], list[dict[str, object]]] | None:
+    """(the spec's configuration, the request it compiles to), or None when the text is
+    not a classification list the spec can hold."""
     try:
         request = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
@@ -238,7 +238,7 @@ def _parse(text: str) -> tuple[list[dict[str, Any]], list[dict[str, object]], An
         models = [_models().SparkConfiguration.model_validate(item) for item in configuration]
     except ValueError:  # pydantic's ValidationError
         return None
-    return configuration, [model.to_request() for model in models], request
+    return configuration, [model.to_request() for model in models]
 
 
 def _insert_configuration(entry: dict[str, Any], configuration: list[dict[str, Any]]) -> None:
