@@ -4,12 +4,20 @@ Each `check_*` function returns a list of problems (empty when the code is right
 tests can run it on the real module and on deliberately broken copies of it. The checker
 resolves only plain references (`var.x`, `local.x`, `var.list[0]`, the account and
 partition data sources, a role's `.arn`): a policy written with anything cleverer is
-reported as unreadable rather than trusted.
+reported as unreadable rather than trusted. The statements that the module
+`modules/definition_grants` derives from a compiled definition (the Lambda and Callback
+steps' targets) are not HCL literals: `load_module(definition=...)` has Terraform itself
+evaluate that provider-free module on a copy, and checks its statements like the others.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +46,9 @@ CHECKOV_SKIP_WITH_REASON = re.compile(r"^CKV2?_[A-Z0-9]+_\d+:(?P<reason>.{30,})$
 
 # Dev account the stand-in account resolves to; the spec's env file uses the same one.
 DEFAULT_ACCOUNT = "111122223333"
+
+GRANTS_MODULE = Path("modules") / "definition_grants"
+GRANTS_DOCUMENT = "definition_grants"
 
 
 class Unresolvable(ValueError):
@@ -71,6 +82,9 @@ class Module:
     doc_files: dict[str, Path]
     texts: dict[Path, str]
     account: str = DEFAULT_ACCOUNT
+    # The statements modules/definition_grants made from a definition (load_module's
+    # `definition`), in the document that takes them as source_policy_documents.
+    grant_statements: list[Statement] = field(default_factory=list)
 
     # -- values ---------------------------------------------------------------------
 
@@ -160,16 +174,23 @@ class Module:
         ]
 
     def all_permission_statements(self) -> list[Statement]:
-        return [s for doc in self.permission_documents() for s in self.statements(doc)]
+        statements = [s for doc in self.permission_documents() for s in self.statements(doc)]
+        return statements + self.grant_statements
 
 
 def _unquote_key(key: str) -> str:
     return key[1:-1] if key.startswith('"') and key.endswith('"') else key
 
 
-def load_module(directory: Path = TF_DIR, account: str = DEFAULT_ACCOUNT) -> Module:
-    """Parse every *.tf file of `directory` into one Module."""
+def load_module(
+    directory: Path = TF_DIR, account: str = DEFAULT_ACCOUNT, definition: Path | None = None
+) -> Module:
+    """Parse every *.tf file of `directory` into one Module; with `definition` (a compiled
+    pipeline definition), also the statements modules/definition_grants makes of it."""
     module = Module({}, {}, {}, {}, {}, {}, {}, account=account)
+    for path in sorted((directory / GRANTS_MODULE).glob("*.tf")):
+        # Its text only (for the checkov-skip check); its blocks are the child module's own.
+        module.texts[path] = path.read_text(encoding="utf-8")
     for path in sorted(directory.glob("*.tf")):
         text = path.read_text(encoding="utf-8")
         module.texts[path] = text
@@ -191,16 +212,79 @@ def load_module(directory: Path = TF_DIR, account: str = DEFAULT_ACCOUNT) -> Mod
                             module.doc_files[_unquote_key(name)] = path
         for block in parsed.get("provider", []):
             module.provider.update({_unquote_key(k): v for k, v in block.items()})
+    if definition is not None:
+        outputs = evaluate_definition_grants(definition.read_text(encoding="utf-8"), directory)
+        grants_file = directory / GRANTS_MODULE / "main.tf"
+        module.grant_statements = [
+            Statement(
+                document=GRANTS_DOCUMENT,
+                file=grants_file,
+                sid=raw.pop("Sid", ""),
+                effect=raw.pop("Effect", ""),
+                actions=raw.pop("Action", []),
+                resources=raw.pop("Resource", []),
+                other_keys=sorted(raw),
+            )
+            for document in outputs["policy_documents"]
+            for raw in json.loads(document)["Statement"]
+        ]
     return module
 
 
+class TerraformFailed(RuntimeError):
+    """`terraform apply` of the grants module stopped (a precondition, a bad definition)."""
+
+
+def evaluate_definition_grants(definition: str, directory: Path = TF_DIR) -> dict[str, Any]:
+    """The outputs of `directory`/modules/definition_grants for one definition, evaluated by
+    Terraform itself (the module has no provider: `init` and `apply` run offline, on a copy,
+    creating nothing)."""
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        raise FileNotFoundError("terraform is not on PATH")
+    env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
+    with tempfile.TemporaryDirectory(prefix="smpipe-grants-") as tmp:
+        work = Path(tmp) / "module"
+        shutil.copytree(directory / GRANTS_MODULE, work)
+        (work / "input.tfvars.json").write_text(
+            json.dumps({"definition": definition}), encoding="utf-8"
+        )
+        commands = [
+            ["init", "-backend=false", "-input=false", "-no-color"],
+            ["apply", "-auto-approve", "-input=false", "-no-color", "-var-file=input.tfvars.json"],
+            ["output", "-json", "-no-color"],
+        ]
+        for command in commands:
+            done = subprocess.run(
+                [terraform, *command], cwd=work, env=env, capture_output=True, text=True
+            )
+            if done.returncode != 0:
+                raise TerraformFailed(done.stderr + done.stdout)
+        outputs = json.loads(done.stdout)
+    return {name: output["value"] for name, output in outputs.items()}
+
+
 # -- checks ------------------------------------------------------------------------------
+
+
+# What a document may merge in through source_policy_documents: another document of the
+# module (checked as a document of its own) or the grants of the definition.
+_SOURCE_DOCUMENT = re.compile(r"\$\{data\.aws_iam_policy_document\.\w+\.json\}")
+GRANTS_SOURCE = "${module.definition_grants.policy_documents}"
 
 
 def check_readable(module: Module) -> list[str]:
     """Every permission statement resolves to literal strings, with no NotAction etc."""
     problems = []
     for doc in module.permission_documents():
+        body = module.data["aws_iam_policy_document"][doc]
+        sources = body.get("source_policy_documents", [])
+        if sources != GRANTS_SOURCE and not (
+            isinstance(sources, list) and all(_SOURCE_DOCUMENT.fullmatch(s) for s in sources)
+        ):
+            problems.append(f"{doc}: source_policy_documents {sources!r} is not checked")
+        if "dynamic" in body:
+            problems.append(f"{doc}: a dynamic statement block the checker cannot read")
         try:
             statements = module.statements(doc)
         except (Unresolvable, KeyError, IndexError) as exc:
@@ -208,17 +292,23 @@ def check_readable(module: Module) -> list[str]:
                 f"{doc}: a statement uses an expression the checker cannot read ({exc})"
             )
             continue
-        for s in statements:
-            if s.other_keys:
-                problems.append(
-                    f"{doc}/{s.sid}: unexpected {s.other_keys} (no not_actions/not_resources)"
-                )
-            if s.effect != "Allow":
-                problems.append(
-                    f"{doc}/{s.sid}: effect {s.effect!r}; only Allow statements are expected"
-                )
-            if not s.sid:
-                problems.append(f"{doc}: a statement has no sid")
+        problems += _statement_shape_problems(statements)
+    return problems + _statement_shape_problems(module.grant_statements)
+
+
+def _statement_shape_problems(statements: list[Statement]) -> list[str]:
+    problems = []
+    for s in statements:
+        if s.other_keys:
+            problems.append(
+                f"{s.document}/{s.sid}: unexpected {s.other_keys} (no not_actions/not_resources)"
+            )
+        if s.effect != "Allow":
+            problems.append(
+                f"{s.document}/{s.sid}: effect {s.effect!r}; only Allow statements are expected"
+            )
+        if not s.sid:
+            problems.append(f"{s.document}: a statement has no sid")
     return problems
 
 
@@ -283,7 +373,7 @@ def _partial_wildcard_problems(s: Statement, arn: str) -> list[str]:
     parts = arn.split(":", 5)
     resource = parts[5] if len(parts) == 6 else ""
     stem = resource[:-1] if resource.endswith("*") else resource
-    bare = re.fullmatch(r"[A-Za-z-]+[:/]?", stem) is not None
+    bare = re.fullmatch(r"[A-Za-z-]*[:/]?", stem) is not None  # "" too: ACCOUNT:*
     if "*" in stem or not resource.endswith("*") or bare or "*" in ":".join(parts[:5]):
         return [f"{s.document}/{s.sid}: wildcard in {arn!r} is broader than one named prefix"]
     return []

@@ -14,25 +14,40 @@ import subprocess
 import sys
 from pathlib import Path
 
+import hcl2
 import pytest
 import yaml
 from terraform_checks import (
     ALLOWED_S3_PREFIXES,
+    GRANTS_MODULE,
+    GRANTS_SOURCE,
     ROOT,
     TF_DIR,
     Module,
+    TerraformFailed,
     check_checkov_skips,
     check_no_wildcard_actions,
     check_pass_role,
     check_readable,
     check_s3_scope,
     check_wildcard_resources,
+    evaluate_definition_grants,
     load_module,
 )
 
 SPEC = ROOT / "spec" / "titanic-modelbuild.yaml"
 DEV_ENV = ROOT / "spec" / "env" / "dev.yaml"
 COMPILED_DEFINITION = ROOT / "build" / "titanic-modelbuild-dev.json"
+# The compiled definitions the golden tests keep current with their specs.
+TITANIC_GOLDEN = ROOT / "tests" / "golden" / "titanic-modelbuild-dev.json"
+APPROVAL_GOLDEN = ROOT / "tests" / "golden" / "examples" / "titanic-approval-dev.json"
+APPROVAL_SPEC = ROOT / "spec" / "examples" / "titanic-approval.yaml"
+EXAMPLES_ENV = ROOT / "spec" / "examples" / "env" / "dev.yaml"
+
+# The grants module is evaluated by Terraform itself (offline: it has no provider).
+needs_terraform = pytest.mark.skipif(
+    shutil.which("terraform") is None, reason="terraform is not on PATH (CI installs it)"
+)
 
 
 def all_problems(module: Module) -> list[str]:
@@ -392,3 +407,179 @@ def test_the_compiled_definition_fits_inline(compiled: str, module: Module) -> N
     limit = module.value(module.locals["pipeline_definition_inline_limit"])
     assert len(compiled) < limit
     assert "abc123" in compiled  # the --var git_sha reached the CodeBundleUri default
+
+
+# -- Lambda and Callback steps: grants read from the definition ----------------------------
+
+LAMBDA_SID = "InvokeTheDefinitionLambdaFunctions"
+SQS_SID = "SendToTheDefinitionCallbackQueues"
+
+
+def handoff_statements(module: Module) -> list[tuple[str, list[str], list[str]]]:
+    """Every statement of every policy that names a lambda: or sqs: action."""
+    return [
+        (s.sid, s.actions, s.resources)
+        for s in module.all_permission_statements()
+        if any(a.startswith(("lambda:", "sqs:")) for a in s.actions)
+    ]
+
+
+def test_the_execution_policy_takes_the_grants_of_the_deployed_definition() -> None:
+    iam = hcl2.loads((TF_DIR / "iam.tf").read_text(encoding="utf-8"))
+    (grants,) = [block['"definition_grants"'] for block in iam["module"]]
+    assert grants["source"] == f'"./{GRANTS_MODULE.as_posix()}"'
+    assert grants["definition"] == "${local.pipeline_definition}"
+    module = load_module()
+    document = module.data["aws_iam_policy_document"]["pipeline_execution"]
+    assert document["source_policy_documents"] == GRANTS_SOURCE
+    # The role precondition reads every step's RoleArn through the same module.
+    assert module.locals["definition_role_arns"] == "${module.definition_grants.role_arns}"
+
+
+@needs_terraform
+def test_the_approval_example_grants_exactly_its_function_and_queue(
+    dev_env: dict[str, str],
+) -> None:
+    module = load_module(definition=APPROVAL_GOLDEN)
+    function = "arn:aws:lambda:eu-west-1:111122223333:function:titanic-apply-approval"
+    queue = "arn:aws:sqs:eu-west-1:111122223333:titanic-model-approval"
+    assert handoff_statements(module) == [
+        (LAMBDA_SID, ["lambda:InvokeFunction"], [function]),
+        (SQS_SID, ["sqs:SendMessage"], [queue]),
+    ]
+    assert all_problems(module) == []
+    # The same function and queue as the spec names, filled from its env file.
+    env = {k: str(v) for k, v in yaml.safe_load(EXAMPLES_ENV.read_text("utf-8")).items()}
+    steps = {s["type"]: s for s in yaml.safe_load(APPROVAL_SPEC.read_text("utf-8"))["steps"]}
+    assert fill(steps["lambda"]["function_arn"], env) == function
+    queue_url = fill(steps["callback"]["queue_url"], env)
+    assert queue_url == "https://sqs.eu-west-1.amazonaws.com/111122223333/titanic-model-approval"
+
+
+@needs_terraform
+def test_titanic_gets_no_lambda_or_sqs_statement(dev_env: dict[str, str]) -> None:
+    outputs = evaluate_definition_grants(TITANIC_GOLDEN.read_text(encoding="utf-8"))
+    assert outputs["policy_documents"] == []
+    assert outputs["role_arns"] == [dev_env["role_arn"]]
+    module = load_module(definition=TITANIC_GOLDEN)
+    assert module.grant_statements == []
+    assert handoff_statements(module) == []
+
+
+def definition_of(*steps: dict) -> str:
+    return json.dumps({"Version": "2020-12-01", "Steps": list(steps)})
+
+
+def lambda_step(name: str, arn: str) -> dict:
+    return {"Name": name, "Type": "Lambda", "FunctionArn": arn, "Arguments": {}}
+
+
+def callback_step(name: str, url: str) -> dict:
+    return {"Name": name, "Type": "Callback", "SqsQueueUrl": url, "Arguments": {}}
+
+
+def nested(depth: int, step: dict) -> dict:
+    """`step` inside `depth` conditions, each holding the next in its ElseSteps."""
+    for level in range(depth):
+        step = {
+            "Name": f"Gate{level}",
+            "Type": "Condition",
+            "Arguments": {"Conditions": [], "IfSteps": [], "ElseSteps": [step]},
+        }
+    return step
+
+
+@needs_terraform
+def test_grants_cover_nested_steps_every_partition_and_qualified_functions() -> None:
+    role = "arn:aws:iam::111122223333:role/SageMakerPipelineExecutionRole"
+    definition = definition_of(
+        lambda_step("Notify", "arn:aws:lambda:eu-west-1:111122223333:function:notify:live"),
+        {
+            "Name": "Gate",
+            "Type": "Condition",
+            "Arguments": {
+                "Conditions": [],
+                "IfSteps": [
+                    callback_step(
+                        "Fifo", "https://sqs.us-east-2.amazonaws.com/444455556666/o.fifo"
+                    ),
+                    {"Name": "Job", "Type": "Processing", "Arguments": {"RoleArn": role}},
+                ],
+                "ElseSteps": [
+                    lambda_step(
+                        "Again", "arn:aws:lambda:eu-west-1:111122223333:function:notify:live"
+                    ),
+                    callback_step(
+                        "China", "https://sqs.cn-north-1.amazonaws.com.cn/111122223333/q"
+                    ),
+                ],
+            },
+        },
+        nested(7, callback_step("Gov", "https://sqs.us-gov-west-1.amazonaws.com/111122223333/q")),
+    )
+    outputs = evaluate_definition_grants(definition)
+    assert outputs["lambda_function_arns"] == [
+        "arn:aws:lambda:eu-west-1:111122223333:function:notify:live"
+    ]
+    assert outputs["callback_queue_arns"] == [
+        "arn:aws-cn:sqs:cn-north-1:111122223333:q",
+        "arn:aws-us-gov:sqs:us-gov-west-1:111122223333:q",
+        "arn:aws:sqs:us-east-2:444455556666:o.fifo",
+    ]
+    assert outputs["role_arns"] == [role]
+    (document,) = outputs["policy_documents"]
+    statements = json.loads(document)["Statement"]
+    assert [(s["Sid"], s["Resource"]) for s in statements] == [
+        (LAMBDA_SID, outputs["lambda_function_arns"]),
+        (SQS_SID, outputs["callback_queue_arns"]),
+    ]
+
+
+@needs_terraform
+@pytest.mark.parametrize(
+    ("definition", "message"),
+    [
+        (
+            definition_of(nested(8, lambda_step("Deep", "arn:aws:lambda:eu-west-1:1:function:f"))),
+            "nests conditions more than 8 levels deep",
+        ),
+        (
+            definition_of(callback_step("Old", "https://queue.amazonaws.com/111122223333/q")),
+            "https://queue.amazonaws.com/111122223333/q",
+        ),
+    ],
+    ids=["too deep", "queue URL of another form"],
+)
+def test_a_definition_the_grants_cannot_read_stops_the_plan(definition: str, message: str) -> None:
+    with pytest.raises(TerraformFailed) as failed:
+        evaluate_definition_grants(definition)
+    assert message in " ".join(str(failed.value).split())
+
+
+GRANT_MUTATIONS = {
+    "every function": (
+        "Resource = local.lambda_function_arns",
+        'Resource = ["*"]',
+        "Resource \"*\" for ['lambda:InvokeFunction']",
+    ),
+    "every queue of the account": (
+        '"arn:%s:sqs:%s:%s:%s"',
+        '"arn:%s:sqs:%s:%s:*%.0s"',
+        "is broader than one named prefix",
+    ),
+    "every SQS action": ('Action = ["sqs:SendMessage"]', 'Action = ["sqs:*"]', "wildcard action"),
+}
+
+
+@needs_terraform
+@pytest.mark.parametrize("name", sorted(GRANT_MUTATIONS))
+def test_each_check_rejects_broken_grants(name: str, tmp_path: Path) -> None:
+    old, new, expected = GRANT_MUTATIONS[name]
+    copy = tmp_path / "terraform"
+    shutil.copytree(TF_DIR, copy)
+    main = copy / GRANTS_MODULE / "main.tf"
+    text = main.read_text(encoding="utf-8")
+    assert old in text, f"mutation {name!r} no longer matches {main.name}"
+    main.write_text(text.replace(old, new, 1), encoding="utf-8")
+    problems = all_problems(load_module(copy, definition=APPROVAL_GOLDEN))
+    assert any(expected in p for p in problems), problems

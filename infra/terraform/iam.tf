@@ -1,7 +1,8 @@
 # The pipeline execution role: SageMaker Pipelines assumes it to start the jobs, and the
 # jobs run with it (each step's RoleArn is this role, passed by the pipeline to itself).
 # Every permission is limited to this bucket's three prefixes, this account's pipeline
-# jobs, the two SageMaker image repositories, the jobs' log groups and this model group.
+# jobs, the two SageMaker image repositories, the jobs' log groups and this model group,
+# plus the Lambda functions and SQS queues the definition's Lambda and Callback steps name.
 
 data "aws_iam_policy_document" "pipeline_trust" {
   statement {
@@ -32,7 +33,18 @@ resource "aws_iam_role" "pipeline_execution" {
   max_session_duration = 3600
 }
 
+# The Lambda functions and SQS queues the compiled definition's Lambda and Callback steps
+# name (none in the Titanic pipeline): read from the definition Terraform deploys.
+module "definition_grants" {
+  source     = "./modules/definition_grants"
+  definition = local.pipeline_definition
+}
+
 data "aws_iam_policy_document" "pipeline_execution" {
+  # lambda:InvokeFunction on exactly the functions of the Lambda steps and sqs:SendMessage on
+  # exactly the queues of the Callback steps; no statement when the spec has no such step.
+  source_policy_documents = module.definition_grants.policy_documents
+
   # Inputs: the curated datasets and the code bundles, read-only.
   statement {
     sid     = "ReadCuratedDataAndCodeBundles"

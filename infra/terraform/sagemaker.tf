@@ -21,10 +21,9 @@ locals {
   max_parallel_steps = try(local.pipeline_settings.ParallelismConfiguration.MaxParallelExecutionSteps, null)
   pipeline_tags      = { for tag in try(local.pipeline_settings.Tags, []) : tag.Key => tag.Value }
 
-  # Steps that start jobs carry a RoleArn; all of them must be the role created here.
-  definition_role_arns = distinct(compact([
-    for step in jsondecode(local.pipeline_definition).Steps : try(step.Arguments.RoleArn, "")
-  ]))
+  # Steps that start jobs carry a RoleArn (at any depth: a condition nests its branches);
+  # all of them must be the role created here.
+  definition_role_arns = module.definition_grants.role_arns
 }
 
 resource "aws_s3_object" "pipeline_definition" {
