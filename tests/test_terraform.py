@@ -563,8 +563,8 @@ GRANT_MUTATIONS = {
         "Resource \"*\" for ['lambda:InvokeFunction']",
     ),
     "every queue of the account": (
-        '"arn:%s:sqs:%s:%s:%s"',
-        '"arn:%s:sqs:%s:%s:*%.0s"',
+        "parts[0][0], parts[0][2], parts[0][3],",
+        'parts[0][0], parts[0][2], "*",',
         "is broader than one named prefix",
     ),
     "every SQS action": ('Action = ["sqs:SendMessage"]', 'Action = ["sqs:*"]', "wildcard action"),
