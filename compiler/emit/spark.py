@@ -19,6 +19,7 @@ import hashlib
 import json
 from typing import Any
 
+from compiler.emit.metadata import pieces
 from compiler.emit.processing import CODE_DIR, CODE_INPUT_NAME, processing_arguments
 from compiler.emit.values import EmitContext
 from compiler.model import SparkStep, Step
@@ -33,7 +34,6 @@ SPARK_BOOTSTRAP = (
     f'set -e; cd {CODE_DIR}; for b in *.tar.gz; do tar -xzf "$b"; done; exec "$0" "$@"'
 )
 CONF_METADATA_PREFIX = "smpipe-spark-conf-"
-METADATA_PIECE = 1024  # SageMaker's limit on one Metadata value
 
 
 def configuration_request(step: SparkStep) -> list[dict[str, object]]:
@@ -109,7 +109,5 @@ def spark_metadata(steps: list[Step]) -> dict[str, str]:
     for step in steps:
         if isinstance(step, SparkStep) and step.configuration:
             text = json.dumps(configuration_request(step))
-            for index in range(0, len(text), METADATA_PIECE):
-                piece = text[index : index + METADATA_PIECE]
-                found[f"{CONF_METADATA_PREFIX}{step.name}-{index // METADATA_PIECE}"] = piece
+            found.update(pieces(f"{CONF_METADATA_PREFIX}{step.name}-", text))
     return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from compiler.emit.metadata import joined
 from pipeline.definition_steps import iter_steps
 
 PREFIX = "smpipe-spark-conf-"
@@ -23,15 +24,13 @@ def configuration_objects(definition: str) -> dict[str, bytes]:
     found: dict[str, bytes] = {}
     for step in iter_steps(document):
         name = step.get("Name")
-        pieces: list[str] = []
-        while isinstance(piece := metadata.get(f"{PREFIX}{name}-{len(pieces)}"), str):
-            pieces.append(piece)
-        if not pieces:
+        text = joined(metadata, f"{PREFIX}{name}-")
+        if text is None:
             continue
         for item in (step.get("Arguments") or {}).get("ProcessingInputs") or []:
             uri = (item.get("S3Input") or {}).get("S3Uri")
             if item.get("InputName") == "conf" and isinstance(uri, str):
-                found[uri] = "".join(pieces).encode("utf-8")
+                found[uri] = text.encode("utf-8")
     return found
 
 
