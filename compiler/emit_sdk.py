@@ -668,12 +668,16 @@ def sdk_refusal(step: str, field: str, build: Callable[[], T]) -> T:
 def without_local_metadata(definition: dict[str, Any]) -> dict[str, Any]:
     """The compiled definition without the entries the SDK's ``Pipeline`` has no way to write
     (rule 2 of docs/sdk-equivalence.md): ``Metadata["smpipe-lambda-<step>"]`` (a Lambda
-    step's local handler and timeout) and ``Metadata["smpipe-spark-conf-<step>-<n>"]`` (a
-    Spark step's configuration.json, which the SDK uploads instead)."""
+    step's local handler and timeout), ``Metadata["smpipe-spark-conf-<step>-<n>"]`` (a
+    Spark step's configuration.json, which the SDK uploads instead) and
+    ``Metadata["smpipe-property-paths-<step>-<n>"]`` (the JSON paths its property files
+    promise, which the SDK's PropertyFile has no field for)."""
     result = copy.deepcopy(definition)
     metadata = result.get("Metadata") or {}
     result["Metadata"] = {
-        k: v for k, v in metadata.items() if not k.startswith(("smpipe-lambda-", "smpipe-spark-"))
+        k: v
+        for k, v in metadata.items()
+        if not k.startswith(("smpipe-lambda-", "smpipe-spark-", "smpipe-property-paths-"))
     }
     return result
 

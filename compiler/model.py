@@ -145,8 +145,9 @@ class PropertyFile(Strict):
     paths: list[str] = Field(
         default_factory=list,
         description="The JSON paths the file promises (e.g. metrics.accuracy): every json_get "
-        "of it must read one of them (checked at compile time). Not emitted: SageMaker's "
-        "PropertyFile has no such field.",
+        "of it must read one of them (checked at compile time), and the local engine fails the "
+        "step when the file it writes lacks one. SageMaker's PropertyFile has no such field: "
+        "they travel in the definition's Metadata (smpipe-property-paths-<step>-<n>).",
     )
 
 

@@ -125,11 +125,10 @@ def test_every_field_of_a_kind_is_imported_by_the_round_trip_corpus(
     kind: str, corpus_paths: tuple[dict[str, set[str]], set[str]]
 ) -> None:
     refused = REFUSED.get(kind, set()) | SDK_DROPS.get(kind, set())
-    # property_files.paths is only in the spec, never in a definition: nothing to import.
     missing = {
         path
         for path in field_paths(STEP_MODELS[kind]) - corpus_paths[0][kind]
-        if path.split(".")[0] not in refused and path != "property_files.paths"
+        if path.split(".")[0] not in refused
     }
     assert not missing, (
         f"{kind} fields no imported spec sets: {sorted(missing)}; add them to "

@@ -14,6 +14,7 @@ from compiler.emit.handoff import callback_entry, lambda_entry, local_metadata
 from compiler.emit.processing import (
     cache_config,
     processing_arguments,
+    promised_paths_metadata,
     property_files,
     training_arguments,
 )
@@ -130,7 +131,11 @@ def build_definition(spec: Spec, region: str) -> dict[str, Any]:
     }
     return {
         "Version": DEFINITION_VERSION,
-        "Metadata": {**local_metadata(ctx, spec.steps), **spark_metadata(spec.steps)},
+        "Metadata": {
+            **local_metadata(ctx, spec.steps),
+            **spark_metadata(spec.steps),
+            **promised_paths_metadata(spec.steps),
+        },
         "Parameters": [_parameter(n, p) for n, p in spec.parameters.items()],
         "PipelineExperimentConfig": {
             "ExperimentName": {"Get": "Execution.PipelineName"},

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 # Re-exported: importers and the local engine's readers take them from here too.
 from compiler.emit.bootstrap import BUNDLE_BOOTSTRAP as BUNDLE_BOOTSTRAP
 from compiler.emit.bootstrap import CODE_DIR as CODE_DIR
+from compiler.emit.metadata import pieces
 from compiler.emit.script_mode import training_hyperparameters
 from compiler.emit.security import processing_security, training_security
 from compiler.emit.values import (
@@ -21,6 +23,7 @@ from compiler.model import (
     CacheSpec,
     ProcessingStep,
     Resources,
+    Step,
     TrainingStep,
     TransformStep,
     TuningStep,
@@ -102,6 +105,25 @@ def property_files(step: ProcessingStep) -> list[dict[str, str]]:
         {"PropertyFileName": p.name, "OutputName": p.output, "FilePath": p.path}
         for p in step.property_files
     ]
+
+
+PROMISED_PATHS_PREFIX = "smpipe-property-paths-"
+
+
+def promised_paths_metadata(steps: list[Step]) -> dict[str, str]:
+    """``Metadata`` pieces ``smpipe-property-paths-<step>-<n>``: per step whose property files
+    declare ``paths``, ``{"<property file>": [<path>, ...]}``. SageMaker's PropertyFile has
+    no field for them; the local engine checks the written file against them. A spec that
+    declares no paths emits nothing (the Titanic definition stays as it is)."""
+    found: dict[str, str] = {}
+    for step in steps:
+        if not isinstance(step, ProcessingStep):
+            continue
+        promised = {p.name: list(p.paths) for p in step.property_files if p.paths}
+        if promised:
+            text = json.dumps(promised, sort_keys=True, separators=(",", ":"))
+            found.update(pieces(f"{PROMISED_PATHS_PREFIX}{step.name}-", text))
+    return found
 
 
 def training_arguments(ctx: EmitContext, step: TrainingStep | TuningStep) -> dict[str, Any]:

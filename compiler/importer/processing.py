@@ -9,11 +9,18 @@ where the script comes from, since the spec takes it from the code bundle.
 
 from __future__ import annotations
 
+import json
 import posixpath
 from collections.abc import Callable
 from typing import Any
 
-from compiler.emit.processing import BUNDLE_BOOTSTRAP, CODE_DIR, CODE_INPUT_NAME
+from compiler.emit.metadata import joined
+from compiler.emit.processing import (
+    BUNDLE_BOOTSTRAP,
+    CODE_DIR,
+    CODE_INPUT_NAME,
+    PROMISED_PATHS_PREFIX,
+)
 from compiler.importer import jobs, security
 from compiler.importer.context import ImportContext, ScriptUse, describe, mapping, sequence
 from compiler.importer.values import image_value, spec_value
@@ -134,11 +141,17 @@ def import_processing(
         found["outputs"] = declared
     files = sequence(ctx, step.get("PropertyFiles"), f"{path}.PropertyFiles")
     if files:
+        promised = _promised_paths(ctx, name)
         found["property_files"] = [
             {
                 "name": f.get("PropertyFileName"),
                 "output": f.get("OutputName"),
                 "path": f.get("FilePath"),
+                **(
+                    {"paths": promised[key]}
+                    if (key := f.get("PropertyFileName")) in promised
+                    else {}
+                ),
             }
             for f in files
             if isinstance(f, dict)
@@ -147,6 +160,25 @@ def import_processing(
     if env:
         found["environment"] = env
     return found
+
+
+def _promised_paths(ctx: ImportContext, step: str) -> dict[str, list[str]]:
+    """``property_files[].paths`` back from the ``smpipe-property-paths-<step>-<n>`` Metadata."""
+    text = joined(ctx.metadata, f"{PROMISED_PATHS_PREFIX}{step}-")
+    try:
+        found = json.loads(text) if text is not None else {}
+    except json.JSONDecodeError:
+        ctx.unsupported(
+            "$.Metadata", f"the promised property file paths of step {step} are not JSON"
+        )
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {
+        str(key): [str(item) for item in value]
+        for key, value in found.items()
+        if isinstance(value, list)
+    }
 
 
 def _script(

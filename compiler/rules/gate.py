@@ -22,16 +22,36 @@ _JSON_PATH = re.compile(
 _ORDERING = {"GreaterThan", "GreaterThanOrEqualTo", "LessThan", "LessThanOrEqualTo"}
 
 
-@rule("gate-json-path", "gate", "A json_get path is not a valid JSON path (e.g. metrics.accuracy).")
+@rule(
+    "gate-json-path",
+    "gate",
+    "A json_get path, or a path a property file promises, is not a valid JSON path "
+    "(e.g. metrics.accuracy).",
+)
 def gate_json_path(ctx: SpecContext) -> Iterator[Diagnostic]:
     for _, path, ref in ctx.references():
         if isinstance(ref, JsonGetRef) and not _JSON_PATH.fullmatch(ref.json_get.path):
             yield problem(
-                "gate-json-path",
-                (*path, "json_get", "path"),
-                f'"{ref.json_get.path}" is not a JSON path like "metrics.accuracy" or '
-                f'"items[0].score" (dotted names, optional [index])',
+                "gate-json-path", (*path, "json_get", "path"), _not_a_path(ref.json_get.path)
             )
+    for index, step in enumerate(ctx.spec.steps):
+        if not isinstance(step, ProcessingStep):
+            continue
+        for position, property_file in enumerate(step.property_files):
+            for number, promised in enumerate(property_file.paths):
+                if not _JSON_PATH.fullmatch(promised):
+                    yield problem(
+                        "gate-json-path",
+                        ("steps", index, "property_files", position, "paths", number),
+                        _not_a_path(promised),
+                    )
+
+
+def _not_a_path(text: str) -> str:
+    return (
+        f'"{text}" is not a JSON path like "metrics.accuracy" or '
+        f'"items[0].score" (dotted names, optional [index])'
+    )
 
 
 @rule(

@@ -328,6 +328,7 @@ class ExecutionEngine:
             stop=self.stop,
             log_path=log_path,
             discarded=discarded,
+            metadata=self.definition.raw.get("Metadata") or {},
         )
         try:
             fault = retry.injected_fault(step.name, attempt)

@@ -118,13 +118,15 @@ def _step_property(reference: str, rest: str, scope: Scope) -> Any:
         raise ExpressionError(f"{reference}: step {step!r} has not run in this execution")
     properties = scope.step_properties[step]
     if path.startswith("PropertyFiles."):
-        return _property_file(reference, step, path.removeprefix("PropertyFiles."), properties)
+        return property_file(reference, step, path.removeprefix("PropertyFiles."), properties)
     return walk(properties, path, reference)
 
 
-def _property_file(
+def property_file(
     reference: str, step: str, name: str, properties: Mapping[str, Any]
 ) -> PropertyFileRef:
+    """Where property file ``name`` of ``step`` is, from the step's properties (its
+    ``PropertyFiles`` and resolved ``ProcessingOutputConfig``)."""
     declared = {pf.get("PropertyFileName"): pf for pf in properties.get("PropertyFiles", [])}
     if name not in declared:
         raise ExpressionError(f"{reference}: step {step!r} declares no property file {name!r}")
@@ -199,10 +201,17 @@ def _json_get(body: Any, scope: Scope) -> Any:
         document = scope.read_json(uri)
     except (OSError, ValueError) as error:
         raise ExpressionError(f"Std:JsonGet cannot read {label} at {uri}: {error}") from error
+    return json_path_value(document, path, label)
+
+
+def json_path_value(document: Any, path: str, label: str) -> Any:
+    """JsonGet's ``Path`` in a JSON document read from ``label``. A path the document does not
+    hold fails the step reading it, in the words of the SDK's local pipeline executor
+    (``Invalid json path '<path>'``), followed by where and what is missing."""
     try:
-        return walk(document, path, f"{label}, path {path!r}")
+        return walk(document, path, label)
     except ExpressionError as error:
-        raise ExpressionError(f"Std:JsonGet: {error}") from error
+        raise ExpressionError(f"Invalid json path '{path}': {error}") from error
 
 
 # ---- conditions -------------------------------------------------------------------------

@@ -28,6 +28,8 @@ class StepContext:
     log_path: Path
     # Folders to remove once the step's end is recorded (see ``discard``); None: at once.
     discarded: list[Path] | None = None
+    # The definition's top-level Metadata (the compiler's smpipe-* notes for this engine).
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def job_dir(self) -> Path:

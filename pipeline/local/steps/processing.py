@@ -15,6 +15,7 @@ from pipeline.local import containers
 from pipeline.local.errors import LocalEngineError, StepFailed
 from pipeline.local.expressions import to_text
 from pipeline.local.jobs import log_tail, run_job
+from pipeline.local.promises import check_promises
 from pipeline.local.state import ARN_PREFIX
 from pipeline.local.steps.context import StepContext, StepResult
 from pipeline.local.steps.spark import spark_submit_command
@@ -113,6 +114,7 @@ def run_processing(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult
         "ExitMessage": "",
         "PropertyFiles": ctx.step.raw.get("PropertyFiles") or [],
     }
+    check_promises(ctx, properties)
     return StepResult(properties, {"ProcessingJobArn": arn})
 
 
