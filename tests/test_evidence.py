@@ -112,6 +112,14 @@ def test_local_run_has_every_required_item(runs: Runs) -> None:
     for name in REQUIRED_STEPS:
         assert f"| {name} |" in steps and "Succeeded" in steps.split(f"| {name} |")[1][:60]
     assert ">= 0.78 gave outcome **True**" in steps
+    # beside the Gantt chart, the graph as `smpipe graph --execution` colours it
+    assert (
+        "\n```mermaid\nflowchart TD\n  DataPreProcessing[DataPreProcessing<br/>processing]\n"
+        in steps
+    )
+    assert "  class " + ",".join(REQUIRED_STEPS) + " Succeeded\n" in steps
+    assert "NotRun" not in steps
+    assert steps.index("flowchart TD") < steps.index("gantt")
     # (5) the package, PendingManualApproval, the seed's four metrics
     package = section(text, "5.")
     assert f"model-package/{GROUP}/1`" in package
@@ -145,6 +153,9 @@ def test_else_branch_shows_register_model_not_run(runs: Runs) -> None:
     text = evidence_text(runs, runs.rejected)
     steps = section(text, "4.")
     assert "| RegisterModel | - | **not run** |" in steps
+    assert "  class " + ",".join(REQUIRED_STEPS[:-1]) + " Succeeded\n" in steps
+    assert "  classDef NotRun fill:#ffffff,stroke:#adb5bd" in steps
+    assert "  class RegisterModel NotRun\n" in steps
     assert "outcome False: the threshold was not met" in steps
     assert ">= 0.99 gave outcome **False**" in steps
     # the same bundle and inputs: preprocessing and training come from the first run's cache
@@ -383,3 +394,37 @@ def test_gate_outcome_that_contradicts_the_values_fails_criterion_4(
     found = collect_evidence(source, SM_EXEC)
     criterion = found.criteria[3]
     assert criterion.met is False and "the values say False" in criterion.detail
+
+
+class FailedEvaluation(FakeSageMaker):
+    """ModelEvaluation failed: the gate and the registration never ran."""
+
+    def list_steps(self, arn: str) -> list[StepRecord]:
+        steps = super().list_steps(arn)[:3]
+        failed = steps[2]
+        steps[2] = StepRecord(
+            failed.name, failed.type, "Failed", failed.started, failed.ended, metadata={}
+        )
+        return steps
+
+
+def test_the_graph_colours_each_step_by_its_status_on_sagemaker_too(
+    titanic_definition: dict[str, Any],
+) -> None:
+    found = collect_evidence(
+        FakeSource(FailedEvaluation("True", 0.83), titanic_definition), SM_EXEC
+    )
+    steps = section(render_markdown(found, "eu-west-1"), "4.")
+    assert f"`smpipe graph SPEC --execution {SM_EXEC} --backend sagemaker`" in steps
+    assert "  class DataPreProcessing,TrainModel Succeeded\n" in steps
+    assert "  classDef Failed fill:#f8d7da,stroke:#dc3545,color:#721c24\n" in steps
+    assert "  class ModelEvaluation Failed\n" in steps
+    assert "  class QualityGateAccuracy,RegisterModel NotRun\n" in steps
+
+
+def test_without_the_executed_definition_the_report_says_why_there_is_no_graph() -> None:
+    found = collect_evidence(FakeSource(FakeSageMaker("True", 0.83), None), SM_EXEC)  # type: ignore[arg-type]
+    steps = section(render_markdown(found, "eu-west-1"), "4.")
+    assert "flowchart" not in steps
+    assert "No graph of the steps: the executed definition could not be read." in steps
+    assert "gantt" in steps

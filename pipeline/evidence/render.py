@@ -290,6 +290,15 @@ def _steps(evidence: Evidence, region: str) -> str:
         "Result",
     ]
     text = title + _table(headers, rows)
+    if evidence.graph:
+        text += (
+            "\n\nThe steps by status (as `smpipe graph SPEC --execution "
+            f"{_evidence_ref(evidence)} --backend {evidence.backend}` draws them; "
+            "dashed: not run):"
+            f"\n\n```mermaid\n{evidence.graph}```"
+        )
+    elif evidence.graph_missing:
+        text += f"\n\nNo graph of the steps: {evidence.graph_missing}."
     timings = step_gantt(evidence.steps)
     if timings:
         text += f"\n\nStep timings:\n\n```mermaid\n{timings}```"

@@ -17,6 +17,7 @@ from typing import Any
 from pipeline.backends.interface import Backend, ExecutionSummary, ModelPackage, StepRecord
 from pipeline.definition_steps import iter_steps
 from pipeline.evidence.expected import Expected, expected_from
+from pipeline.evidence.graph import execution_graph
 from pipeline.evidence.sources import EvidenceSource, ObjectProof, PropertyReport
 from pipeline.evidence.terraform_plan import PlanSummary
 
@@ -130,6 +131,8 @@ class Evidence:
     package_group: str | None = None
     command: str | None = None  # the smpipe command that wrote the report
     logs: dict[str, str] = field(default_factory=dict)  # step -> where its log is
+    graph: str | None = None  # Mermaid: the steps coloured by status (smpipe graph --execution)
+    graph_missing: str | None = None  # why there is no graph
     items: list[RequiredItem] = field(default_factory=list)
     criteria: list[Criterion] = field(default_factory=list)
 
@@ -197,6 +200,7 @@ def collect_evidence(
         package_group=_package_group(definition, packages),
     )
     evidence.logs = {step.name: _log_location(source, step) for step in steps}
+    evidence.graph, evidence.graph_missing = execution_graph(definition, steps)
     evidence.items = required_items(evidence)
     evidence.criteria = closing_criteria(evidence, definition)
     return evidence
