@@ -59,7 +59,8 @@ def evidence(
     """Write the seed's required evidence for EXECUTION (an ARN, an id, or `latest`).
 
     The terraform plan summary, the code bundle parameter with its commit and proof that the
-    object exists, the pipeline and execution ARNs, each step's status and timing, the registered
+    object exists, the pipeline and execution ARNs, each step's status and timing (a table, the
+    graph coloured by status and a Gantt chart, in Mermaid), the registered
     model package with its approval status and metrics, where each step's logs are, the
     parameters, and the closing criteria evaluated from these facts. The criteria (steps,
     parameters, bundle parameter, gate path and threshold) are those of --spec when given,
