@@ -14,6 +14,11 @@ from compiler.package_data import data_json
 from compiler.sagemaker_data import limits
 
 SCHEMA_FILE = "pipeline-definition.schema.json"  # in compiler/data/
+# SageMaker Pipelines quotas, "Metadata Quotas": at most 20 key-value pairs (values of at most
+# 1,024 characters and keys of 128, which the schema checks).
+METADATA_MAX_ENTRIES = 20
+# The compiler's notes for the local engine (compiler/emit/metadata.py lists them).
+_LOCAL_NOTES = ("smpipe-lambda-", "smpipe-spark-conf-", "smpipe-property-paths-")
 # Where a definition problem is shown in the spec: the pipeline, which the definition is.
 _SPEC_PATH: tuple[str | int, ...] = ("pipeline", "name")
 
@@ -37,6 +42,7 @@ def check_definition(definition: dict[str, Any], text: str) -> list[Diagnostic]:
                 f"the compiled definition is invalid at {where or 'top level'}: {_short(error.message)}",
             )
         )
+    found.extend(_metadata_entries(definition))
     size = len(text.encode("utf-8"))
     maximum = limits()["pipeline_definition"]["max"]
     if size > maximum:
@@ -53,6 +59,28 @@ def check_definition(definition: dict[str, Any], text: str) -> list[Diagnostic]:
             )
         )
     return found
+
+
+def _metadata_entries(definition: dict[str, Any]) -> list[Diagnostic]:
+    """The Metadata quota: the compiler's own smpipe-* notes for the local engine count."""
+    metadata = definition.get("Metadata")
+    if not isinstance(metadata, dict) or len(metadata) <= METADATA_MAX_ENTRIES:
+        return []
+    kinds: dict[str, int] = {}
+    for key in metadata:
+        kind = next((f"{p}*" for p in _LOCAL_NOTES if key.startswith(p)), "other")
+        kinds[kind] = kinds.get(kind, 0) + 1
+    shown = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+    return [
+        problem(
+            "definition-schema",
+            _SPEC_PATH,
+            f"the compiled definition's Metadata has {len(metadata)} entries ({shown}), over "
+            f"SageMaker's quota of {METADATA_MAX_ENTRIES} key-value pairs; the smpipe-* entries "
+            "carry what the local engine needs (Lambda handlers, Spark configurations in "
+            "1,024-character pieces, promised property-file paths)",
+        )
+    ]
 
 
 def _short(message: str, limit: int = 160) -> str:

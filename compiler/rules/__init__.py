@@ -66,7 +66,8 @@ declare(
 declare(
     "definition-schema",
     "definition",
-    "The compiled definition does not match schemas/pipeline-definition.schema.json.",
+    "The compiled definition does not match schemas/pipeline-definition.schema.json, or its "
+    "Metadata has more entries than SageMaker's quota of 20.",
 )
 
 
