@@ -9,17 +9,15 @@ where the script comes from, since the spec takes it from the code bundle.
 
 from __future__ import annotations
 
-import json
 import posixpath
 from collections.abc import Callable
 from typing import Any
 
-from compiler.emit.metadata import joined
 from compiler.emit.processing import (
     BUNDLE_BOOTSTRAP,
     CODE_DIR,
     CODE_INPUT_NAME,
-    PROMISED_PATHS_PREFIX,
+    promised_paths,
 )
 from compiler.importer import jobs, security
 from compiler.importer.context import ImportContext, ScriptUse, describe, mapping, sequence
@@ -164,21 +162,13 @@ def import_processing(
 
 def _promised_paths(ctx: ImportContext, step: str) -> dict[str, list[str]]:
     """``property_files[].paths`` back from the ``smpipe-property-paths-<step>-<n>`` Metadata."""
-    text = joined(ctx.metadata, f"{PROMISED_PATHS_PREFIX}{step}-")
     try:
-        found = json.loads(text) if text is not None else {}
-    except json.JSONDecodeError:
+        return promised_paths(ctx.metadata, step)
+    except ValueError:
         ctx.unsupported(
             "$.Metadata", f"the promised property file paths of step {step} are not JSON"
         )
         return {}
-    if not isinstance(found, dict):
-        return {}
-    return {
-        str(key): [str(item) for item in value]
-        for key, value in found.items()
-        if isinstance(value, list)
-    }
 
 
 def _script(

@@ -14,42 +14,25 @@ that is missing or not JSON fails it too. The SageMaker backend cannot run this 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from compiler.emit.metadata import joined
-from compiler.emit.processing import PROMISED_PATHS_PREFIX
+from compiler.emit.processing import PROMISED_PATHS_PREFIX, promised_paths
 from pipeline.local.errors import ExpressionError, StepFailed
 from pipeline.local.expressions import json_path_value, property_file
 from pipeline.local.steps.context import StepContext
 
 
-def promised_paths(metadata: Mapping[str, Any], step: str) -> dict[str, list[str]]:
-    """Property file name -> the paths it promises, from the definition's Metadata."""
-    text = joined(metadata, f"{PROMISED_PATHS_PREFIX}{step}-")
-    if text is None:
-        return {}
+def check_promises(ctx: StepContext, properties: Mapping[str, Any]) -> None:
+    """Fail the step (StepFailed) on the first promised path its property files lack."""
+    step = ctx.step.name
     try:
-        found = json.loads(text)
+        promised = promised_paths(ctx.metadata, step)
     except ValueError:
         raise StepFailed(
             f"ClientError: the definition's Metadata {PROMISED_PATHS_PREFIX}{step}-* "
             "is not JSON (compile the spec again)"
         ) from None
-    if not isinstance(found, dict):
-        return {}
-    return {
-        str(name): [str(path) for path in paths]
-        for name, paths in found.items()
-        if isinstance(paths, list)
-    }
-
-
-def check_promises(ctx: StepContext, properties: Mapping[str, Any]) -> None:
-    """Fail the step (StepFailed) on the first promised path its property files lack."""
-    promised = promised_paths(ctx.metadata, ctx.step.name)
-    step = ctx.step.name
     for name, paths in sorted(promised.items()):
         reference = f"Steps.{step}.PropertyFiles.{name}"
         try:
