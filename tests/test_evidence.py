@@ -428,3 +428,12 @@ def test_without_the_executed_definition_the_report_says_why_there_is_no_graph()
     assert "flowchart" not in steps
     assert "No graph of the steps: the executed definition could not be read." in steps
     assert "gantt" in steps
+
+
+def test_a_definition_that_does_not_import_gets_no_graph_and_a_reason() -> None:
+    weird = {"Version": "2020-12-01", "Metadata": {}, "Steps": [{"Name": "X", "Type": "Weird"}]}
+    found = collect_evidence(FakeSource(FakeSageMaker("True", 0.83), weird), SM_EXEC)
+    steps = section(render_markdown(found, "eu-west-1"), "4.")
+    assert "flowchart" not in steps
+    assert "No graph of the steps: the executed definition does not import to a spec (" in steps
+    assert 'step "X" has unknown step type "Weird"' in steps

@@ -43,8 +43,9 @@ def execution_graph(
             True,
         )
     except SmpipeError as error:
-        first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        return None, f"the executed definition does not import to a spec: {first}"
+        said = " ".join(str(error).split()) or type(error).__name__
+        said = said if len(said) <= 240 else said[:237] + "..."
+        return None, f"the executed definition does not import to a spec ({said})"
     if checked.spec is None:
         problems = "; ".join(d.message for d in checked.errors[:3])
         return None, f"the executed definition does not import to a valid spec: {problems}"
