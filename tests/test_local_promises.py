@@ -11,8 +11,7 @@ import pytest
 from local_support import score_pipeline, seed_all
 
 from compiler.compile import compile_spec_file
-from compiler.emit.metadata import pieces
-from compiler.emit.processing import PROMISED_PATHS_PREFIX
+from compiler.emit.metadata import PROMISED_PATHS_PREFIX, pieces
 from compiler.emit_sdk import without_local_metadata
 from pipeline.local.backend import LocalBackend
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 # Re-exported: importers and the local engine's readers take them from here too.
 from compiler.emit.bootstrap import BUNDLE_BOOTSTRAP as BUNDLE_BOOTSTRAP
 from compiler.emit.bootstrap import CODE_DIR as CODE_DIR
-from compiler.emit.metadata import joined, pieces
+from compiler.emit.metadata import PROMISED_PATHS_PREFIX, pieces
 from compiler.emit.script_mode import training_hyperparameters
 from compiler.emit.security import processing_security, training_security
 from compiler.emit.values import (
@@ -108,9 +107,6 @@ def property_files(step: ProcessingStep) -> list[dict[str, str]]:
     ]
 
 
-PROMISED_PATHS_PREFIX = "smpipe-property-paths-"
-
-
 def promised_paths_metadata(steps: list[Step]) -> dict[str, str]:
     """``Metadata`` pieces ``smpipe-property-paths-<step>-<n>``: per step whose property files
     declare ``paths``, ``{"<property file>": [<path>, ...]}``. SageMaker's PropertyFile has
@@ -125,21 +121,6 @@ def promised_paths_metadata(steps: list[Step]) -> dict[str, str]:
             text = json.dumps(promised, sort_keys=True, separators=(",", ":"))
             found.update(pieces(f"{PROMISED_PATHS_PREFIX}{step.name}-", text))
     return found
-
-
-def promised_paths(metadata: Mapping[str, Any], step: str) -> dict[str, list[str]]:
-    """What ``promised_paths_metadata`` wrote for ``step`` (property file -> paths), read
-    back from a definition's Metadata; {} when there is none. Raises ValueError when the
-    pieces do not join into JSON."""
-    text = joined(metadata, f"{PROMISED_PATHS_PREFIX}{step}-")
-    found = json.loads(text) if text is not None else {}
-    if not isinstance(found, dict):
-        return {}
-    return {
-        str(name): [str(path) for path in paths]
-        for name, paths in found.items()
-        if isinstance(paths, list)
-    }
 
 
 def training_arguments(ctx: EmitContext, step: TrainingStep | TuningStep) -> dict[str, Any]:

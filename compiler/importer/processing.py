@@ -13,11 +13,11 @@ import posixpath
 from collections.abc import Callable
 from typing import Any
 
+from compiler.emit.metadata import promised_paths
 from compiler.emit.processing import (
     BUNDLE_BOOTSTRAP,
     CODE_DIR,
     CODE_INPUT_NAME,
-    promised_paths,
 )
 from compiler.importer import jobs, security
 from compiler.importer.context import ImportContext, ScriptUse, describe, mapping, sequence

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from compiler.emit.processing import PROMISED_PATHS_PREFIX, promised_paths
+from compiler.emit.metadata import PROMISED_PATHS_PREFIX, promised_paths
 from pipeline.local.errors import ExpressionError, StepFailed
 from pipeline.local.expressions import json_path_value, property_file
 from pipeline.local.steps.context import StepContext
