@@ -461,3 +461,51 @@ def spark_golden(env: str = "test") -> tuple[str, dict[str, bytes]]:
 
     with offline_sdk(region), mock.patch(_UPLOAD, side_effect=upload):
         return str(pipeline.definition()), uploads
+
+
+def pyspark_preprocess() -> tuple[str, dict[str, bytes]]:
+    """AWS's "preprocess with PySpark" example as a pipeline step, written as its docs do:
+    ``PySparkProcessor(...).run(submit_app=<S3 URI of the script>, submit_py_files=[S3],
+    configuration=[...])``, its own ``smspark-submit`` entrypoint and code input (no bundle).
+    Returns ``pipeline.definition()`` and what PySparkProcessor uploads while building it."""
+    from unittest import mock
+
+    uploads: dict[str, bytes] = {}
+
+    def upload(body: Any, desired_s3_uri: str, sagemaker_session: Any) -> None:
+        uploads[desired_s3_uri] = body.getvalue()
+
+    with offline_sdk(REGION), mock.patch(_UPLOAD, side_effect=upload):
+        from sagemaker.core.spark.processing import PySparkProcessor
+        from sagemaker.core.workflow.parameters import ParameterString
+        from sagemaker.mlops.workflow.pipeline import Pipeline
+        from sagemaker.mlops.workflow.steps import ProcessingStep
+
+        name = "AbalonePySpark"
+        raw = ParameterString(name="RawUri", default_value=f"s3://{BUCKET}/abalone/raw/")
+        processor = PySparkProcessor(
+            role=ROLE,
+            framework_version="3.3",
+            instance_count=2,
+            instance_type="ml.m5.xlarge",
+            configuration_location=f"s3://{BUCKET}/runtime",
+            sagemaker_session=_session(),
+        )
+        step_args = processor.run(
+            submit_app=f"s3://{BUCKET}/abalone/code/preprocess.py",
+            submit_py_files=[f"s3://{BUCKET}/abalone/code/features.py"],
+            arguments=["--raw", raw],
+            outputs=[
+                _output(o, _scoped(name, "PreprocessPySpark", o), f"/opt/ml/processing/{o}")
+                for o in ("train", "test")
+            ],
+            configuration=[
+                {
+                    "Classification": "spark-defaults",
+                    "Properties": {"spark.executor.memory": "2g"},
+                }
+            ],
+        )
+        step = ProcessingStep(name="PreprocessPySpark", step_args=step_args)
+        pipeline = Pipeline(name=name, parameters=[raw], steps=[step], sagemaker_session=_session())
+        return str(pipeline.definition()), uploads

@@ -2,7 +2,8 @@
 the SDK emitter's equivalence fixtures (every spec of tests/test_sdk_emitter.py, as the SDK
 defines it, MlflowConfig null included) and two pipelines in the style of AWS's examples
 (tests/sdk_pipelines.py). The abalone template as AWS writes it, with each script uploaded
-on its own, imports with its scripts listed and exactly those places reported."""
+on its own, and a PySparkProcessor step on an uploaded script import with their scripts
+listed and exactly those places reported."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 import sdk_pipelines
+import yaml
 from import_support import import_text
 from test_sdk_emitter import CASES, sdk_and_compiled
 
@@ -82,4 +84,29 @@ def test_per_file_code_is_listed_and_reported() -> None:
     ]
     assert result.compiled_text is None
     assert f"#   PreprocessAbaloneData: preprocess.py from {code}/preprocess.py" in result.spec_text
+    assert "put it at pipeline/code/preprocess.py" in result.spec_text
+
+
+def test_an_aws_style_pyspark_step_imports_as_spark_with_its_script_listed() -> None:
+    # PySparkProcessor's own entrypoint (smspark-submit on the script it was given), the
+    # script uploaded on its own, an S3 dependency, and its configuration read from S3.
+    definition, uploads = sdk_pipelines.pyspark_preprocess()
+    result = import_text(definition, read_object=lambda uri: uploads[uri])
+    code = f"s3://{sdk_pipelines.BUCKET}/abalone/code"
+    assert [(s.step, s.script, s.source) for s in result.scripts] == [
+        ("PreprocessPySpark", "preprocess.py", f"{code}/preprocess.py")
+    ]
+    assert [n.path for n in result.problems] == [
+        "$.Parameters[1]",  # the CodeBundleUri parameter the spec adds
+        "$.Steps[0].Arguments.AppSpecification.ContainerEntrypoint",
+        "$.Steps[0].Arguments.ProcessingInputs[1].S3Input.S3Uri",
+    ]
+    assert "smspark-submit" in result.problems[1].message
+    step = yaml.safe_load(result.spec_text)["steps"][0]
+    assert (step["type"], step["script"]) == ("spark", "preprocess.py")
+    assert step["py_files"] == ["s3://${data_bucket}/abalone/code/features.py"]
+    assert step["configuration"] == [
+        {"classification": "spark-defaults", "properties": {"spark.executor.memory": "2g"}}
+    ]
+    assert "inputs" not in step  # the conf input is derived from the configuration
     assert "put it at pipeline/code/preprocess.py" in result.spec_text

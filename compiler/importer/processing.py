@@ -219,6 +219,22 @@ def _bundle_script(
         )
         ctx.scripts.append(ScriptUse(step, "", describe(entry)))
         return "TODO.py"
+    uploaded_script(ctx, step, script, entry, code, bundle, at)
+    return script
+
+
+def uploaded_script(
+    ctx: ImportContext,
+    step: str,
+    script: str,
+    entry: Any,
+    code: tuple[Any, str] | None,
+    bundle: str | None,
+    at: str,
+) -> None:
+    """A script the definition runs as it was uploaded (on its own, or straight from a
+    bundle parameter that nothing unpacks): listed with where it comes from, reported at
+    the entrypoint (the spec unpacks the code bundle first), and noted for review."""
     source = (
         f"parameter {bundle}"
         if bundle is not None
@@ -249,7 +265,6 @@ def _bundle_script(
         f"{how}; the spec unpacks the code bundle and runs {script} from it",
     )
     ctx.review(step, f"{at}.ContainerEntrypoint", review)
-    return script
 
 
 def _python_script(entry: Any) -> str | None:

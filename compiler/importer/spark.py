@@ -1,6 +1,8 @@
 """Spark processing steps -> ``type: spark``; the inverse of ``compiler.emit.spark``. A
-Processing step claims to be one when its entrypoint unpacks the bundle and execs
-smspark-submit; the submit options become py_files/jars/files.
+Processing step claims to be one when its entrypoint runs smspark-submit: behind the
+compiler's bundle bootstrap, or as PySparkProcessor writes it on code it uploaded (that
+script is listed and reported like a processing step's, see ``processing.uploaded_script``).
+The submit options become py_files/jars/files.
 
 The Spark configuration is the object the ``conf`` input reads
 (``<location>/<pipeline>/<step>/input/conf/<sha256>/configuration.json``; the container
@@ -52,12 +54,26 @@ def claims(step: dict[str, Any]) -> bool:
     arguments = step.get("Arguments")
     app = arguments.get("AppSpecification") if isinstance(arguments, dict) else None
     entry = app.get("ContainerEntrypoint") if isinstance(app, dict) else None
+    return _submit_call(entry) is not None
+
+
+def _submit_call(entry: Any) -> tuple[list[Any], bool] | None:
+    """(smspark-submit's options and application, whether the bundle bootstrap runs it):
+    the compiler's ``/bin/sh -c <bootstrap> smspark-submit ...``, or PySparkProcessor's
+    own ``smspark-submit ...`` on code it uploaded."""
     emitter = _emitter()
-    return (
-        isinstance(entry, list)
-        and len(entry) >= 5
-        and entry[:4] == ["/bin/sh", "-c", emitter.SPARK_BOOTSTRAP, emitter.SPARK_SUBMIT]
-    )
+    if not isinstance(entry, list):
+        return None
+    if len(entry) >= 5 and entry[:4] == [
+        "/bin/sh",
+        "-c",
+        emitter.SPARK_BOOTSTRAP,
+        emitter.SPARK_SUBMIT,
+    ]:
+        return entry[4:], True
+    if len(entry) >= 2 and entry[0] == emitter.SPARK_SUBMIT:
+        return entry[1:], False
+    return None
 
 
 def import_step(ctx: ImportContext, step: dict[str, Any], path: str) -> dict[str, Any]:
@@ -74,8 +90,10 @@ def _submit(
     ctx: ImportContext, step: str, app: dict[str, Any], code: tuple[Any, str] | None, at: str
 ) -> tuple[str, dict[str, Any]]:
     """smspark-submit [--py-files P] [--jars J] [--files F] <code dir>/<app>."""
-    processing.code_bundle(ctx, code)
-    entry = app["ContainerEntrypoint"][4:]
+    bundle = processing.code_bundle(ctx, code)
+    call = _submit_call(app["ContainerEntrypoint"])
+    assert call is not None  # claims() took the step
+    entry, bootstrapped = call
     implied: dict[str, Any] = {}
     *options, application = entry
     while len(options) >= 2 and options[0] in _OPTIONS and isinstance(options[1], str):
@@ -94,6 +112,8 @@ def _submit(
             f"a smspark-submit call the spec cannot express: {describe(entry)}",
         )
     script = str(application).removeprefix(CODE_DIR + "/")
+    if not bootstrapped:
+        processing.uploaded_script(ctx, step, script, app["ContainerEntrypoint"], code, bundle, at)
     return script, implied
 
 
