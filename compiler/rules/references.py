@@ -105,19 +105,16 @@ def step_unknown(ctx: SpecContext) -> Iterator[Diagnostic]:
 
 
 def _step_key_path(ctx: SpecContext, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
-    """Point at the `step:` key of a reference (or the depends_on entry itself)."""
-    if "depends_on" in path or path[-1] == "model":  # a transform step's model: STEP
-        return path
+    """Point at the `step:` key of a reference; a depends_on entry or a transform step's
+    `model:` holds no reference but names the step itself."""
     kind = ctx.reference_at(path)
+    if kind is None:
+        return path
     if isinstance(kind, PropertyRef):
         return (*path, "property", "step")
-    if "left" in path or "right" in path:
-        return (*path, "json_get", "step") if _is_json_get(ctx, path) else (*path, "step")
+    if isinstance(kind, JsonGetRef):
+        return (*path, "json_get", "step")
     return (*path, "step")
-
-
-def _is_json_get(ctx: SpecContext, path: tuple[str | int, ...]) -> bool:
-    return isinstance(ctx.reference_at(path), JsonGetRef)
 
 
 @rule(
@@ -147,7 +144,8 @@ def step_output_unknown(ctx: SpecContext) -> Iterator[Diagnostic]:
 )
 def property_file_unknown(ctx: SpecContext) -> Iterator[Diagnostic]:
     for owner, path, ref in ctx.references():
-        if not isinstance(ref, JsonGetRef) or ref.json_get.step not in ctx.steps:
+        # A json_get is written in a condition only (never in `defaults`): it has an owner.
+        if owner is None or not isinstance(ref, JsonGetRef) or ref.json_get.step not in ctx.steps:
             continue
         target = ctx.steps[ref.json_get.step][1]
         declared = (
@@ -155,7 +153,6 @@ def property_file_unknown(ctx: SpecContext) -> Iterator[Diagnostic]:
         )
         name = ref.json_get.property_file
         if name not in declared:
-            subject = f'step "{owner.name}"' if owner else "a condition"
             if not isinstance(target, ProcessingStep):
                 detail = f'; only processing steps declare property files, and "{target.name}" is a {target.type} step'
             elif declared:
@@ -168,7 +165,7 @@ def property_file_unknown(ctx: SpecContext) -> Iterator[Diagnostic]:
             yield problem(
                 "property-file-unknown",
                 (*path, "json_get", "property_file"),
-                f'{subject} reads property file "{name}" of step "{target.name}"{detail}',
+                f'step "{owner.name}" reads property file "{name}" of step "{target.name}"{detail}',
             )
 
 
