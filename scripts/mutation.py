@@ -392,7 +392,9 @@ def main() -> int:
     args.report.write_text(text)
     print(text.split("\n## Survivors")[0])
     survivors = text.count("` survived\n")
-    print(f"{survivors} survivor(s); details in {args.report.relative_to(ROOT)}")
+    shown = args.report.resolve()
+    shown = shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown
+    print(f"{survivors} survivor(s); details in {shown}")
     return 0
 
 
