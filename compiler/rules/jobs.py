@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
@@ -241,20 +240,8 @@ def tuning_objective(ctx: SpecContext) -> Iterator[Diagnostic]:
                 "tuning-objective",
                 path,
                 f'tuning step "{step.name}" optimises "{metric}", {detail}'
-                f"{did_you_mean(metric, declared)}",
+                + (did_you_mean(metric, declared) if declared else ""),
             )
-
-
-def grid_size(step: TuningStep) -> int:
-    size = 1
-    for spec in step.ranges.values():
-        if isinstance(spec, CategoricalRange):
-            size *= len(spec.values)
-        elif isinstance(spec, IntegerRange):
-            size *= max(spec.max - spec.min + 1, 0)
-        else:
-            return math.inf  # type: ignore[return-value]  # continuous: no grid
-    return size
 
 
 @rule(
