@@ -120,10 +120,7 @@ def _range_problems(
     spec: IntegerRange | ContinuousRange | CategoricalRange,
 ) -> Iterator[str]:
     if isinstance(spec, (IntegerRange, ContinuousRange)):
-        low, high = spec.min, spec.max
-        if isinstance(low, bool) or isinstance(high, bool):
-            yield "min and max must be numbers"
-            return
+        low, high = spec.min, spec.max  # numbers: the schema refuses true/false here
         if low > high:
             yield f"min {low} is greater than max {high}"
         if spec.scaling == "Logarithmic" and low <= 0:
@@ -341,6 +338,7 @@ def property_path(ctx: SpecContext) -> Iterator[Diagnostic]:
             continue
         found = property_paths.resolve(step_type, tokens)
         if found.type is None:
-            last = next((t for t in reversed(tokens) if isinstance(t, str)), "")
+            # A path starts with a member name, so there is always one.
+            last = next(t for t in reversed(tokens) if isinstance(t, str))
             hint = did_you_mean(last, found.choices) if found.choices else ""
             yield problem("property-path", where, f'step "{target.name}": {found.problem}{hint}')
