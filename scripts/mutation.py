@@ -98,6 +98,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "compiler/rules/pipeline_settings.py": ("tests/test_pipeline_settings.py",),
     "compiler/rules/algorithms.py": ("tests/test_xgboost_hyperparameter_ranges.py",),
     "compiler/rules/suggest.py": ("tests/test_suggest.py",),
+    "compiler/rules/registry.py": ("tests/test_rule_registry.py",),
     "compiler/emit/settings.py": ("tests/test_pipeline_settings.py",),
     "pipeline/bundle/build.py": ("tests/test_bundle.py",),
     "pipeline/bundle/upload.py": ("tests/sagemaker_backend/test_sagemaker_bundle_upload.py",),

@@ -37,3 +37,13 @@ def test_the_closest_of_several_is_named() -> None:
     assert did_you_mean("validation:acc", ["train:auc", "validation:auc", "validation:rmse"]) == (
         '; did you mean "validation:auc"?'
     )
+
+
+def test_a_prefix_hint_is_looked_for_among_the_three_closest_only() -> None:
+    # Three names closer than "train_model" (each 0.67 alike) push it out of the three looked at.
+    known = ["xxtrainxxx", "yytrainyyy", "zztrainzzz", "train_model"]
+    assert did_you_mean("train", known).startswith(" (known: ")
+
+
+def test_a_prefix_half_alike_is_still_a_hint() -> None:
+    assert did_you_mean("train", ["train_models"]) == '; did you mean "train_models"?'  # 0.59
