@@ -53,6 +53,7 @@ RULE_TESTS = (
     "tests/test_compile_golden.py",
     "tests/test_job_kinds.py",
     "tests/test_typed_values.py",
+    "tests/test_rules_without_env.py",
 )
 EMIT_TESTS = (*RULE_TESTS, "tests/test_cli_compile.py")
 EVIDENCE_TESTS = (

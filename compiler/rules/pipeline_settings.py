@@ -43,7 +43,7 @@ def tag_invalid(ctx: SpecContext) -> Iterator[Diagnostic]:
 def max_parallel_steps_out_of_range(ctx: SpecContext) -> Iterator[Diagnostic]:
     """Part of value-out-of-range (compiler.rules.limits)."""
     value = ctx.spec.pipeline.max_parallel_steps
-    low = limits()["max_parallel_steps"].get("min", 1)
+    low = limits()["max_parallel_steps"]["min"]
     if value is not None and value < low:
         yield problem(
             "value-out-of-range",
