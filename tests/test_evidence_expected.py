@@ -3,6 +3,7 @@ for the Titanic spec, two others, and definitions with parts missing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +156,68 @@ def test_the_shipped_abalone_example() -> None:
     assert expected.approval_status == "Parameters.ModelApprovalStatus"
     assert expected.approval_in({"ModelApprovalStatus": "Approved"}) == "Approved"
     assert expected.approval_in({}) == "Parameters.ModelApprovalStatus"
+
+
+def test_malformed_parts_are_skipped_not_fatal() -> None:
+    gate = {
+        "Name": "G",
+        "Type": "Condition",
+        "Arguments": {
+            "Conditions": [
+                "junk",
+                {
+                    "Type": "GreaterThanOrEqualTo",
+                    "LeftValue": {"Std:JsonGet": {"PropertyFile": {"Get": ""}, "Path": ""}},
+                    "RightValue": {"Value": 1},
+                },
+            ],
+            "IfSteps": [{"Name": "Yes"}, "junk"],
+            "ElseSteps": None,
+        },
+    }
+    register = {
+        "Name": "R",
+        "Type": "RegisterModel",
+        "Arguments": {"ModelApprovalStatus": {"Get": "Parameters.Status"}},
+    }
+    definition = {
+        "Parameters": [{"Name": "Status"}, "junk", {"Name": "T"}],
+        "Steps": [gate, register],
+    }
+    expected = expected_from(definition)
+    assert expected.parameters == ("Status", "T")
+    assert expected.steps == ("G", "Yes", "R")
+    assert (expected.gate_condition, expected.gate_json_path, expected.gate_property_file) == (
+        0,
+        None,
+        None,
+    )
+    assert expected.gate_threshold == "{'Value': 1}"
+    assert (expected.guarded_steps, expected.else_steps) == (("Yes",), ())
+    assert expected.unconditional_steps == ("G", "R")
+    assert expected.approval_status == "Parameters.Status"
+    assert expected.approval_in({"Status": "Approved"}) == "Approved"
+    assert expected.approval_in({"Other": "Approved"}) == "Parameters.Status"
+    assert expected_from({"Parameters": None, "Steps": []}).parameters == ()
+
+
+@pytest.mark.parametrize(
+    ("status", "given", "asked"),
+    [
+        ("Approved", {"Approved": "Rejected"}, "Approved"),
+        (None, {}, None),
+        ("Parameters.S", {"S": "Rejected"}, "Rejected"),
+    ],
+)
+def test_approval_in(status: str | None, given: dict[str, str], asked: str | None) -> None:
+    expected = expected_from(None)
+    assert replace(expected, approval_status=status).approval_in(given) == asked
+
+
+@pytest.mark.parametrize(
+    ("threshold", "parameter"),
+    [("Parameters.Min", "Min"), ("0.8", None), (None, None), ("Steps.S.X", None)],
+)
+def test_threshold_parameter(threshold: str | None, parameter: str | None) -> None:
+    expected = replace(expected_from(None), gate_threshold=threshold)
+    assert expected.threshold_parameter == parameter
