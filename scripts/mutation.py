@@ -89,7 +89,12 @@ AREAS: dict[str, tuple[str, ...]] = {
 SINGLE: dict[str, tuple[str, ...]] = {
     "pipeline/sagemaker/errors.py": ("tests/sagemaker_backend/test_sagemaker_errors.py",),
     "pipeline/local/engine.py": LOCAL_TESTS,
-    "pipeline/local/state.py": LOCAL_TESTS,
+    # Its own tests and the engine's (the cache-key runs add nothing here but minutes).
+    "pipeline/local/state.py": (
+        "tests/test_local_state.py",
+        "tests/test_local_engine.py",
+        "tests/test_local_retry.py",
+    ),
     "pipeline/local/definition.py": LOCAL_TESTS,
     "pipeline/local/expressions.py": LOCAL_TESTS,
     "pipeline/local/retry.py": ("tests/test_local_retry_policies.py", *LOCAL_TESTS),
@@ -104,6 +109,10 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "pipeline/bundle/build.py": ("tests/test_bundle.py",),
     "pipeline/bundle/upload.py": ("tests/sagemaker_backend/test_sagemaker_bundle_upload.py",),
     "pipeline/evidence/gantt.py": ("tests/test_evidence_gantt.py",),
+    "pipeline/evidence/render.py": ("tests/test_evidence_render.py",),
+    "pipeline/evidence/report.py": ("tests/test_evidence_render.py",),
+    "pipeline/evidence/sources.py": ("tests/test_evidence_sources.py",),
+    "pipeline/evidence/terraform_plan.py": ("tests/test_evidence_plan.py",),
     "pipeline/local/steps/context.py": ("tests/test_local_parallelism.py",),
     "pipeline/local/steps/training.py": ("tests/test_xgboost_algorithm.py", *TUNING_TESTS),
     "pipeline/local/steps/tuning.py": TUNING_TESTS,

@@ -1,0 +1,103 @@
+"""The evidence report's Markdown, byte for byte, for fake executions that differ in every
+fact the report shows (no engine, no AWS). Rewrite the goldens with ``--update-goldens`` and
+review the diff."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_evidence_items import BUNDLE, Fake, collect
+
+from pipeline.backends.interface import ExecutionSummary
+from pipeline.evidence.render import render_markdown
+from pipeline.evidence.report import SpecComparison
+from pipeline.evidence.sources import ObjectProof
+from pipeline.evidence.terraform_plan import summarise_plan
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "evidence"
+PLAN = """
+  # aws_iam_role.pipeline_execution will be created
+  # aws_iam_policy.pipeline_execution will be created
+  # aws_sagemaker_model_package_group.titanic will be created
+  # aws_sagemaker_pipeline.this will be updated in-place
+  # aws_s3_bucket.extra must be replaced
+Plan: 4 to add, 1 to change, 1 to destroy.
+"""
+
+
+class FailedFake(Fake):
+    def describe_execution(self, arn: str) -> ExecutionSummary:
+        summary = super().describe_execution(arn)
+        return replace(summary, failure_reason="Step failure: DataPreProcessing | exit 1")
+
+
+def sagemaker_recorded(titanic: dict[str, Any]) -> Any:
+    spec = SpecComparison("spec/titanic-modelbuild.yaml", "dev", {"b": "2", "a": "1"}, True, None)
+    found = collect(
+        Fake(approval="Approved"),
+        titanic,
+        plan=summarise_plan(PLAN, "infra/plan.txt"),
+        spec=spec,
+        compiled_definition=titanic,
+        output="docs/iterations/ITER-20260220-02.md",
+    )
+    found.command = "smpipe evidence --backend sagemaker x1 -o out.md"
+    return found
+
+
+def local_gate_not_met(titanic: dict[str, Any]) -> Any:
+    fake = Fake(name="local", outcome="False", accuracy=0.7, registered=False, logs=False)
+    found = collect(fake, titanic, plan=summarise_plan("No changes.\n", "plan.txt"))
+    found.state_label = "<state dir>"
+    return found
+
+
+def sagemaker_failed(titanic: dict[str, Any]) -> Any:
+    fake = FailedFake(
+        status="Failed",
+        job_status="Failed",
+        outcome=None,
+        registered=False,
+        proof=ObjectProof(BUNDLE, False, "S3 HeadObject"),
+    )
+    spec = SpecComparison("spec/titanic-modelbuild.yaml", None, {}, False, "eu-west-1")
+    compiled = copy.deepcopy(titanic)  # the spec compiles to another threshold today
+    compiled["Parameters"][-1]["DefaultValue"] = 0.8
+    return collect(fake, titanic, spec=spec, compiled_definition=compiled)
+
+
+def sagemaker_unreadable(titanic: dict[str, Any]) -> Any:
+    fake = Fake(proof=ObjectProof(BUNDLE, None, "S3", note="no credentials"))
+    found = collect(fake, titanic)
+    found.definition_read = False  # as when the executed definition could not be read
+    spec = SpecComparison("spec/titanic-modelbuild.yaml", "prod", {}, None, None)
+    return replace(found, spec=spec)
+
+
+CASES = {
+    "sagemaker-recorded": sagemaker_recorded,
+    "local-gate-not-met": local_gate_not_met,
+    "sagemaker-failed": sagemaker_failed,
+    "sagemaker-unreadable": sagemaker_unreadable,
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_rendered_report(titanic: dict[str, Any], update_goldens: bool, case: str) -> None:
+    text = render_markdown(CASES[case](titanic), "eu-west-1")
+    golden = GOLDEN / f"{case}.md"
+    if update_goldens:
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def titanic() -> dict[str, Any]:
+    from compiler.compile import compile_spec_file
+
+    root = Path(__file__).resolve().parent.parent
+    return compile_spec_file(root / "spec" / "titanic-modelbuild.yaml", env="dev").definition
