@@ -14,8 +14,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--update-goldens",
         action="store_true",
         default=False,
-        help="Rewrite tests/golden/*/definition.json and tests/errors/*.out from the current "
-        "output; review the diff before committing.",
+        help="Rewrite tests/golden/*/definition.json, tests/golden/evidence/*.md and "
+        "tests/errors/*.out from the current output; review the diff before committing.",
     )
 
 
