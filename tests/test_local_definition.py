@@ -424,3 +424,13 @@ def test_training_and_tuning_images(tuning: bool) -> None:
     assert "cannot run a script locally" in refusal([scripted])
     bare = {"Name": "T", "Type": "Tuning", "Arguments": {}}
     assert "training image None cannot run locally" in refusal([bare])
+
+
+def test_a_dag_whose_paths_multiply_is_checked_once_per_step() -> None:
+    """40 layers of two steps, each depending on both steps of the layer before: 2**40 paths.
+    The cycle check visits each step once; one that forgot a visited step would never end."""
+    steps = [proc("L0a"), proc("L0b")]
+    for layer in range(1, 40):
+        before = [f"L{layer - 1}a", f"L{layer - 1}b"]
+        steps += [proc(f"L{layer}a", DependsOn=before), proc(f"L{layer}b", DependsOn=before)]
+    assert len(load(steps).steps) == 80
