@@ -28,7 +28,7 @@ def test_each_text_action_and_the_totals() -> None:
             "  # aws_iam_role.d must be replaced",
             "  # data.aws_iam_policy.e will be read during apply",
             "  # aws_iam_role.f has moved to aws_iam_role.g",  # neither will be nor must be
-            "  # aws_iam_role.h will be something new.",
+            "  # aws_iam_role.h will be moved to BOX.",
             "#aws_iam_role.i will be created",  # no space after #
             "\x1b[1mPlan:\x1b[0m 2 to add, 1 to change, 2 to destroy.",
         ]
@@ -45,7 +45,7 @@ def test_each_text_action_and_the_totals() -> None:
             ("aws_iam_role.c", "delete"),
             ("aws_iam_role.d", "replace"),
             ("data.aws_iam_policy.e", "read"),
-            ("aws_iam_role.h", "something new"),
+            ("aws_iam_role.h", "moved to BOX"),
         ],
     )
     assert summary.headline == "Plan: 2 to add, 1 to change, 2 to destroy."
@@ -54,6 +54,10 @@ def test_each_text_action_and_the_totals() -> None:
 def test_newer_totals_with_imports_and_no_changes() -> None:
     newer = summarise_plan("Plan: 1 to add, 0 to change, 0 to destroy, 1 to import.\n", "p")
     assert (newer.add, newer.change, newer.destroy, newer.resources) == (1, 0, 0, [])
+    read = summarise_plan(
+        " # data.aws_caller_identity.me will be read during apply\nNo changes.", "p"
+    )
+    assert read.resources == [("data.aws_caller_identity.me", "read")]
     for text in ("No changes. Your infrastructure matches the configuration.", "\n\nNo changes.\n"):
         quiet = summarise_plan(text, "p")
         assert quiet == PlanSummary("p", 0, 0, 0, [])
@@ -80,29 +84,33 @@ def json_plan(*actions: Any, **extra: Any) -> str:
 def test_each_json_action_counts_as_terraform_counts_it() -> None:
     summary = summarise_plan(
         json_plan(
+            ["no-op"],
+            [],
             ["create"],
+            ["update"],
             ["update"],
             ["delete"],
             ["delete", "create"],
             ["create", "delete"],
             ["read"],
-            ["no-op"],
-            [],
+            ["create"],
         ),
         "plan.json",
     )
     assert summary == PlanSummary(
         "plan.json",
-        3,
-        1,
+        4,
+        2,
         3,
         [
-            ("r.0", "create"),
-            ("r.1", "update"),
-            ("r.2", "delete"),
-            ("r.3", "replace"),
-            ("r.4", "replace"),
-            ("r.5", "read"),
+            ("r.2", "create"),
+            ("r.3", "update"),
+            ("r.4", "update"),
+            ("r.5", "delete"),
+            ("r.6", "replace"),
+            ("r.7", "replace"),
+            ("r.8", "read"),
+            ("r.9", "create"),
         ],
     )
 
