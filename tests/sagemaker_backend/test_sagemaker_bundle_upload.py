@@ -186,6 +186,17 @@ def test_a_failed_put_without_an_object_after_it_is_an_aws_error(tmp_path: Path,
         raised.value
     )
     assert len(s3.puts) == 1
+    if code == "AccessDenied":  # the message names the profile and region it used
+        assert "(AccessDenied) (profile 'profile', region eu-west-2)" in str(raised.value)
+
+
+def test_a_race_lost_to_an_object_of_another_tool_with_the_same_bytes(tmp_path: Path) -> None:
+    bundle = make_bundle(tmp_path, SHA, b"bytes")
+    s3 = FakeS3()
+    s3.race = {"ETag": f'"{hashlib.md5(b"bytes", usedforsecurity=False).hexdigest()}"'}
+    assert not upload_bundle(
+        bundle, f"s3://b/pipeline/code/{SHA}/", session=FakeSession(s3)
+    ).uploaded  # type: ignore[arg-type]
 
 
 def test_an_object_of_another_tool_is_compared_by_its_quoted_etag(tmp_path: Path) -> None:
@@ -197,10 +208,12 @@ def test_an_object_of_another_tool_is_compared_by_its_quoted_etag(tmp_path: Path
         s3 = FakeS3({key: {"ETag": f'"{md5}"', "Metadata": metadata}})
         assert not upload_bundle(bundle, f"s3://{key}", session=FakeSession(s3)).uploaded  # type: ignore[arg-type]
         assert s3.puts == []
-    s3 = FakeS3({key: {"ETag": '"0123"'}})
+    s3 = FakeS3({key: {"ETag": '"X0123X"'}})
     with pytest.raises(SmpipeError) as raised:
         upload_bundle(bundle, f"s3://{key}", session=FakeSession(s3))  # type: ignore[arg-type]
-    assert str(raised.value).startswith(f"s3://{key} already holds a different bundle (ETag 0123,")
+    assert str(raised.value).startswith(
+        f"s3://{key} already holds a different bundle (ETag X0123X,"
+    )
     s3 = FakeS3({key: {}})
     with pytest.raises(SmpipeError, match=r"\(ETag , this one"):
         upload_bundle(bundle, f"s3://{key}", session=FakeSession(s3))  # type: ignore[arg-type]
@@ -249,6 +262,11 @@ def test_a_dirty_bundle_is_refused_before_anything_is_read(tmp_path: Path) -> No
 )
 def test_bundle_target(tmp_path: Path, destination: str, target: str) -> None:
     assert bundle_target(destination, make_bundle(tmp_path, SHA, b"x")) == target
+    # the last folder is the version whatever it ends with
+    bundle = make_bundle(tmp_path, "nogit-X", b"x")
+    assert (
+        bundle_target("s3://b/code/nogit-X/", bundle) == "s3://b/code/nogit-X/pipeline_code.tar.gz"
+    )
 
 
 @pytest.mark.parametrize(
