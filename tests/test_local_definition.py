@@ -238,13 +238,15 @@ def test_steps_branches_parameters_and_cache_settings_are_read() -> None:
 def test_dependencies_are_data_references_depends_on_and_the_parent() -> None:
     reader = proc("B", PropertyFiles=[{"Get": "Steps.P.X"}], DependsOn=["D"])
     reader["Arguments"]["Environment"] = {"U": {"Get": "Steps.A.ProcessingJobName"}}
+    reads_c = proc("E")
+    reads_c["Arguments"]["Environment"] = {"C": {"Get": "Steps.C.ProcessingJobName"}}
     gate = {
         "Name": "Gate",
         "Type": "Condition",
         "Arguments": {
             "Conditions": [{"Type": "Equals", "LeftValue": {"Get": "Steps.B.X"}, "RightValue": 1}],
             # a branch step reading a sibling: no dependency of the condition on either
-            "IfSteps": [proc("C"), proc("E", DependsOn=["C"])],
+            "IfSteps": [proc("C"), reads_c],
         },
     }
     loaded = load([proc("A"), proc("P"), proc("D"), reader, gate])
@@ -419,9 +421,14 @@ def training(image: str, hyperparameters: dict[str, str] | None, tuning: bool = 
 def test_training_and_tuning_images(tuning: bool) -> None:
     load([training(XGBOOST, None, tuning)])
     load([training(SKLEARN, {"sagemaker_program": "train.py"}, tuning)])
-    assert "emulates only the built-in XGBoost" in refusal([training(SKLEARN, {}, tuning)])
+    assert refusal([training(SKLEARN, {}, tuning)]).startswith(
+        f"step 'T': training image {SKLEARN!r} cannot run locally; the local engine emulates "
+        "only the built-in XGBoost"
+    )
     scripted = training("123.dkr.ecr.x/custom:1", {"sagemaker_program": "t.py"}, tuning)
-    assert "cannot run a script locally" in refusal([scripted])
+    assert refusal([scripted]).startswith(
+        "step 'T': image '123.dkr.ecr.x/custom:1' cannot run a script locally"
+    )
     bare = {"Name": "T", "Type": "Tuning", "Arguments": {}}
     assert "training image None cannot run locally" in refusal([bare])
 
