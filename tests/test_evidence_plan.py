@@ -4,6 +4,7 @@ plan text or JSON given in the test (no terraform)."""
 from __future__ import annotations
 
 import json
+import locale
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +169,19 @@ def test_read_plan_names_the_file_as_given(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as raised:
         read_plan(tmp_path, "folder")
     assert str(raised.value).startswith("folder: cannot read the terraform plan ([Errno 21]")
+
+
+def test_a_plan_is_read_as_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    """Terraform writes UTF-8 (descriptions, box drawing); a C locale must not change that."""
+    plan = tmp_path / "plan.txt"
+    plan.write_text(
+        "  # aws_iam_role.é will be created\nPlan: 1 to add, 0 to change, 0 to destroy.\n",
+        encoding="utf-8",
+    )
+    before = locale.setlocale(locale.LC_CTYPE)
+    try:
+        locale.setlocale(locale.LC_CTYPE, "C")
+        summary = read_plan(plan, "plan.txt")
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
+    assert summary.resources == [("aws_iam_role.é", "create")]
