@@ -209,6 +209,10 @@ def test_steps_branches_parameters_and_cache_settings_are_read() -> None:
     }
     parameters = [{"Name": "A", "Type": "Float"}, {"Name": "B"}]
     loaded = load([proc("X"), cached, gate, proc("Plain", CacheConfig=None)], parameters)
+    assert loaded.raw == {
+        "Parameters": parameters,
+        "Steps": [proc("X"), cached, gate, proc("Plain", CacheConfig=None)],
+    }
     assert loaded.parameters == parameters
     assert loaded.top_level == ["X", "Prep", "Gate", "Plain"]
     assert list(loaded.steps) == ["X", "Prep", "Gate", "Yes", "No", "No2", "Plain"]

@@ -64,6 +64,22 @@ def test_process_token_is_the_start_time_of_a_live_process_and_none_for_a_dead_o
     )
 
 
+def test_process_token_reads_the_start_time_after_the_last_parenthesis(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A process may name itself anything, parentheses and spaces included."""
+
+    class FakeStat:
+        def __init__(self, text: str) -> None:
+            assert text == "/proc/77/stat"
+
+        def read_text(self) -> str:
+            return "77 (a) b) c) S " + " ".join(str(n) for n in range(1, 30))
+
+    monkeypatch.setattr(state_module, "Path", FakeStat)
+    assert process_token(77) == "19"
+
+
 class NoProc:
     """``Path`` where /proc/<pid>/stat cannot be read; /proc exists or not."""
 
