@@ -406,3 +406,29 @@ def test_a_cache_hit_is_the_newest_own_success_of_the_same_step_key_and_pipeline
     assert state.find_cached("toy", "S", "k", "2026-02-01T00:00:00")["source"] == newer  # type: ignore[index]
     assert state.find_cached("toy", "S", "k", "2026-02-01T00:00:01") is None
     assert state.find_cached("toy", "S", "nokey", None) is None
+
+
+def test_an_execution_that_finished_while_being_reaped_is_left_as_it_ended(
+    state: State, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its runner ended it between the reaper's read and its write: the next one is reaped."""
+    state.upsert_pipeline("toy", "{}", None, None)
+    pid = dead_pid()
+    arns = {claimed_by(state, pid, "1"), claimed_by(state, pid, "1")}
+    query = state.db.query
+    raced: list[str] = []
+
+    def query_then_finish(sql: str, args: tuple[object, ...] = ()) -> Any:
+        rows = query(sql, args)
+        if "runner_pid, runner_started" in sql:  # the reaper's read: the first one ends now
+            raced.append(rows[0]["arn"])
+            state.finish_execution(raced[0], "Succeeded", None)
+        return rows
+
+    monkeypatch.setattr(state.db, "query", query_then_finish)
+    state.reap_dead_runners()
+    monkeypatch.undo()
+    (dead,) = arns - set(raced)
+    ended = execution_row(state, raced[0])  # read without reaping again
+    assert (ended["status"], ended["failure_reason"]) == ("Succeeded", None)
+    assert execution_row(state, dead)["status"] == "Failed"
