@@ -289,8 +289,8 @@ def scope_with(step_properties: dict[str, Any], files: dict[str, Any] | None = N
         ),
         (
             json_get("metrics.auc"),
-            "Std:JsonGet: property file 'EvaluationReport' of step 'ModelEvaluation', "
-            "path 'metrics.auc': no property 'auc'",
+            "Invalid json path 'metrics.auc': property file 'EvaluationReport' of step "
+            "'ModelEvaluation': no property 'auc'",
         ),
         (
             {"Std:JsonGet": {"S3Uri": "s3://b/missing.json", "Path": "a"}},
@@ -299,7 +299,7 @@ def scope_with(step_properties: dict[str, Any], files: dict[str, Any] | None = N
         ),
         (
             {"Std:JsonGet": {"S3Uri": REPORT_URI, "Path": "nope"}},
-            f"Std:JsonGet: {REPORT_URI}, path 'nope': no property 'nope'",
+            f"Invalid json path 'nope': {REPORT_URI}: no property 'nope'",
         ),
         (
             {"Std:JsonGet": {"S3Uri": REPORT_URI}},
