@@ -96,5 +96,5 @@ def test_an_environment_without_a_region_is_named_at_the_first_framework_image(
 
 
 def test_a_region_left_as_a_deploy_variable_is_not_checked(tmp_path: Path) -> None:
-    code, out = _validate_with_env(tmp_path, "region: ${deploy_region}\n")
+    _, out = _validate_with_env(tmp_path, "region: ${deploy_region}\n")
     assert "[image-region]" not in out, out
