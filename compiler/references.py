@@ -32,7 +32,7 @@ EXECUTION_VARIABLES: tuple[str, ...] = get_args(ExecutionVariable)
 class Strict(BaseModel):
     """Every spec model: unknown keys are errors, no silent type coercion."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class ParamRef(Strict):

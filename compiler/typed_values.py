@@ -16,8 +16,9 @@ parameter's *default* is then checked by the same rules as a literal in that fie
 from __future__ import annotations
 
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, Discriminator, Tag
@@ -82,40 +83,98 @@ ParamOrKey = Annotated[
 """An image: a key of ``images``, or a String parameter whose value is the image URI."""
 
 
-def typed_values(model: BaseModel, path: PathT = ()) -> Iterator[tuple[PathT, Any, Takes]]:
+Found = tuple[PathT, Any, Takes]
+Walker = Callable[[Any, PathT], Iterator[Found]]
+# A model class -> (field name, walker) of each field that may hold a typed value. The
+# annotations are read once per class, not at every value: the rules walk every step.
+_PLANS: dict[type[BaseModel], list[tuple[str, Walker]]] = {}
+
+
+def typed_values(model: BaseModel, path: PathT = ()) -> Iterator[Found]:
     """(path, value, what it takes) of every typed value set inside ``model``."""
-    for name, info in type(model).model_fields.items():
+    plan = _PLANS.get(type(model))
+    if plan is None:
+        plan = _PLANS[type(model)] = _plan(type(model))
+    for name, walk in plan:
         value = getattr(model, name)
-        yield from _walk(value, info.annotation, tuple(info.metadata), (*path, name))
+        if value is not None:  # an unset field holds no value
+            yield from walk(value, (*path, name))
 
 
-def _walk(value: Any, annotation: Any, metadata: tuple[Any, ...], path: PathT) -> Iterator[Any]:
+def _plan(model: type[BaseModel]) -> list[tuple[str, Walker]]:
+    plan = []
+    for name, info in model.model_fields.items():
+        walk = _walker(info.annotation, tuple(info.metadata))
+        if walk is not None:
+            plan.append((name, walk))
+    return plan
+
+
+def _walker(annotation: Any, metadata: tuple[Any, ...]) -> Walker | None:
+    """How to find the typed values in a (non-None) value of ``annotation``; None where
+    there can be none (a plain str, number, bool or Literal)."""
     takes = next((m for m in metadata if isinstance(m, Takes)), None)
     if takes is not None:
-        if value is not None:
-            yield path, value, takes
-        return
-    if value is None:
-        return
+        return partial(_typed, takes)
     origin = get_origin(annotation)
     options = [a for a in get_args(annotation) if a is not type(None)]
     if origin is Annotated:
         inner, *extra = get_args(annotation)
-        yield from _walk(value, inner, tuple(extra), path)
-    elif origin in (Union, types.UnionType) and len(options) == 1:
-        yield from _walk(value, options[0], (), path)
-    elif isinstance(value, BaseModel):
-        yield from typed_values(value, path)
-    elif origin in (Union, types.UnionType):
-        for option in options:  # a union of containers: the one matching the value's kind
-            if get_origin(option) in (list, dict) and isinstance(value, get_origin(option)):
-                yield from _walk(value, option, (), path)
-                break
-    elif origin is list and isinstance(value, list):
+        return _walker(inner, tuple(extra))
+    if origin in (Union, types.UnionType) and len(options) == 1:
+        return _walker(options[0], ())
+    if origin in (Union, types.UnionType):
+        # A union of containers: the one matching the value's kind (or a model, below).
+        containers = []
+        for option in options:
+            kind = get_origin(option)
+            if kind in (list, dict):
+                containers.append((kind, _walker(option, ())))
+        return partial(_union, tuple(containers))
+    if origin is list:
         (item,) = get_args(annotation)
-        for index, element in enumerate(value):
-            yield from _walk(element, item, (), (*path, index))
-    elif origin is dict and isinstance(value, dict):
+        walk = _walker(item, ())
+        return None if walk is None else partial(_list, walk)
+    if origin is dict:
         _, item = get_args(annotation)
+        walk = _walker(item, ())
+        return None if walk is None else partial(_dict, walk)
+    if origin is Literal or annotation in (str, int, float, bool):
+        return None
+    return _model
+
+
+def _typed(takes: Takes, value: Any, path: PathT) -> Iterator[Found]:
+    yield path, value, takes
+
+
+def _model(value: Any, path: PathT) -> Iterator[Found]:
+    if isinstance(value, BaseModel):
+        yield from typed_values(value, path)
+
+
+def _union(
+    containers: tuple[tuple[type, Walker | None], ...], value: Any, path: PathT
+) -> Iterator[Found]:
+    if isinstance(value, BaseModel):
+        yield from typed_values(value, path)
+        return
+    for kind, walk in containers:
+        if isinstance(value, kind):
+            if walk is not None:
+                yield from walk(value, path)
+            return
+
+
+def _list(walk: Walker, value: Any, path: PathT) -> Iterator[Found]:
+    if isinstance(value, list):
+        for index, element in enumerate(value):
+            if element is not None:
+                yield from walk(element, (*path, index))
+
+
+def _dict(walk: Walker, value: Any, path: PathT) -> Iterator[Found]:
+    if isinstance(value, dict):
         for key, element in value.items():
-            yield from _walk(element, item, (), (*path, key))
+            if element is not None:
+                yield from walk(element, (*path, key))

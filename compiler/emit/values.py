@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from compiler import property_paths
@@ -32,8 +33,17 @@ class EmitContext:
     images: dict[str, str]  # image key -> resolved URI
     region: str = ""  # the deploy region (script mode names it for the toolkit)
 
+    @cached_property
+    def _by_name(self) -> dict[str, Any]:
+        # Every reference to a step output looks its step up: a scan of the steps each
+        # time made emitting a chain quadratic. The first step of a name wins, as before.
+        by_name: dict[str, Any] = {}
+        for step in self.spec.steps:
+            by_name.setdefault(step.name, step)
+        return by_name
+
     def step(self, name: str) -> Any:
-        return next(step for step in self.spec.steps if step.name == name)
+        return self._by_name[name]
 
 
 def job_setting(ctx: EmitContext, step: Any, field: str) -> Any:

@@ -23,7 +23,7 @@ from compiler.model import (
     TuningStep,
 )
 from compiler.references import ParamRef, Reference, iter_references
-from compiler.typed_values import typed_values
+from compiler.typed_values import Takes, typed_values
 from compiler.variables import is_unresolved
 
 PathT = tuple[str | int, ...]
@@ -46,6 +46,9 @@ class SpecContext:
     )
     _reference_at: dict[PathT, Reference] | None = field(default=None, init=False, repr=False)
     _values_of: dict[int, list[tuple[PathT, Any]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _typed_of: dict[int, list[tuple[PathT, Any, Takes]]] = field(
         default_factory=dict, init=False, repr=False
     )
 
@@ -123,8 +126,16 @@ class SpecContext:
     def _step_values(self, step: Step) -> list[tuple[PathT, Any]]:
         values = self._values_of.get(id(step))
         if values is None:
-            values = self._values_of[id(step)] = list(_step_values(step))
+            typed = [(path, value) for path, value, _ in self.typed_values_of(step)]
+            values = self._values_of[id(step)] = typed + list(_other_values(step))
         return values
+
+    def typed_values_of(self, step: Step) -> list[tuple[PathT, Any, Takes]]:
+        """(path inside the step, value, what it takes) of each typed value the step sets."""
+        typed = self._typed_of.get(id(step))
+        if typed is None:
+            typed = self._typed_of[id(step)] = list(typed_values(step))
+        return typed
 
     def dependencies(self, step: Step) -> dict[str, PathT]:
         """Steps this one reads from or waits for, with where it says so."""
@@ -156,10 +167,9 @@ class SpecContext:
         return owners
 
 
-def _step_values(step: Step) -> Iterator[tuple[PathT, Any]]:
-    """(path inside the step, value) of every field that may hold a reference."""
-    for path, value, _ in typed_values(step):
-        yield path, value
+def _other_values(step: Step) -> Iterator[tuple[PathT, Any]]:
+    """(path inside the step, value) of every field beyond the typed values that may hold a
+    reference."""
     if isinstance(step, ProcessingStep):
         for index, argument in enumerate(step.arguments):
             yield ("arguments", index), argument

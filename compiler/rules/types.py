@@ -20,7 +20,10 @@ from compiler.typed_values import typed_values
 def param_type(ctx: SpecContext) -> Iterator[Diagnostic]:
     places = list(typed_values(ctx.spec.defaults, ("defaults",)))
     for index, step in enumerate(ctx.spec.steps):
-        places.extend(typed_values(step, ("steps", index)))
+        base = ("steps", index)
+        places.extend(
+            ((*base, *path), value, takes) for path, value, takes in ctx.typed_values_of(step)
+        )
     for path, value, takes in places:
         if not isinstance(value, ParamRef):
             continue
