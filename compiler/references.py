@@ -32,6 +32,9 @@ EXECUTION_VARIABLES: tuple[str, ...] = get_args(ExecutionVariable)
 class Strict(BaseModel):
     """Every spec model: unknown keys are errors, no silent type coercion."""
 
+    # defer_build: a model builds its validator when first used, not at import. Compile
+    # validates only the whole Spec (one build, the nested models inside it); building
+    # every model class at import as well cost more than that build itself.
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
