@@ -20,7 +20,7 @@ from compiler.job_settings import (
 )
 from compiler.model_handoff import CallbackStepFields, LambdaStepFields
 from compiler.model_spark import SparkFields
-from compiler.references import Operand, StepOutputRef, Strict, Value
+from compiler.references import Operand, StepOutputRef, Strict, Value, empty_dict, empty_list
 from compiler.typed_values import IntegerValue, ParameterType, ParamOrKey, StringValue
 
 SPEC_VERSION = 1
@@ -48,7 +48,8 @@ class PipelineSection(Strict):
         "sets it on the pipeline, the local engine honours it.",
     )
     tags: dict[str, str] = Field(
-        default_factory=dict, description="The pipeline's tags (CreatePipeline Tags; Terraform)."
+        default_factory=empty_dict,
+        description="The pipeline's tags (CreatePipeline Tags; Terraform).",
     )
 
 
@@ -112,7 +113,7 @@ class Defaults(JobSecurity):
     volume_size_gb: IntegerValue = 30
     cache: CacheSpec | None = None
     retry: list[RetryPolicy] = Field(
-        default_factory=list, description="Retry policies of every step that takes them."
+        default_factory=empty_list, description="Retry policies of every step that takes them."
     )
 
 
@@ -121,7 +122,7 @@ class StepBase(Strict):
     display_name: str | None = None
     description: str | None = None
     depends_on: list[str] = Field(
-        default_factory=list, description="Steps to wait for beyond the data dependencies."
+        default_factory=empty_list, description="Steps to wait for beyond the data dependencies."
     )
 
 
@@ -143,7 +144,7 @@ class PropertyFile(Strict):
     output: str = Field(description="The output (of this step) holding the file.")
     path: str = Field(description="The file's path inside that output, e.g. evaluation.json.")
     paths: list[str] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="The JSON paths the file promises (e.g. metrics.accuracy): every json_get "
         "of it must read one of them (checked at compile time), and the local engine fails the "
         "step when the file it writes lacks one. SageMaker's PropertyFile has no such field: "
@@ -157,11 +158,11 @@ class ProcessingStep(StepBase, Resources, Retryable):
         description="A key of `images`, or {param: NAME}: a String parameter holding an image URI."
     )
     script: str = Field(description="Script path inside the code bundle, e.g. preprocess.py.")
-    arguments: list[Value] = Field(default_factory=list)
-    inputs: list[ProcessingInput] = Field(default_factory=list)
-    outputs: list[ProcessingOutput] = Field(default_factory=list)
-    property_files: list[PropertyFile] = Field(default_factory=list)
-    environment: dict[str, StringValue] = Field(default_factory=dict)
+    arguments: list[Value] = Field(default_factory=empty_list)
+    inputs: list[ProcessingInput] = Field(default_factory=empty_list)
+    outputs: list[ProcessingOutput] = Field(default_factory=empty_list)
+    property_files: list[PropertyFile] = Field(default_factory=empty_list)
+    environment: dict[str, StringValue] = Field(default_factory=empty_dict)
 
 
 class SparkStep(ProcessingStep, SparkFields):
@@ -194,15 +195,15 @@ class TrainingStep(StepBase, Resources, Retryable):
         "(run by the framework image's training toolkit).",
     )
     hyperparameters: dict[str, Value] = Field(
-        default_factory=dict,
+        default_factory=empty_dict,
         description="Values are sent as text; a {param} of any type is passed as it is.",
     )
     channels: list[TrainingChannel]
     stopping_condition: StoppingCondition = Field(default_factory=StoppingCondition)
-    environment: dict[str, StringValue] = Field(default_factory=dict)
+    environment: dict[str, StringValue] = Field(default_factory=empty_dict)
     spot: SpotTraining | None = Field(default=None, description="Managed spot training.")
     metric_definitions: list[MetricDefinition] = Field(
-        default_factory=list, description="Metrics read from the job's log (name + regex)."
+        default_factory=empty_list, description="Metrics read from the job's log (name + regex)."
     )
 
 
@@ -215,8 +216,8 @@ class Condition(Strict):
 class ConditionStep(StepBase):
     type: Literal["condition"]
     conditions: list[Condition] = Field(min_length=1, description="All must hold (AND).")
-    if_steps: list[str] = Field(default_factory=list)
-    else_steps: list[str] = Field(default_factory=list)
+    if_steps: list[str] = Field(default_factory=empty_list)
+    else_steps: list[str] = Field(default_factory=empty_list)
 
 
 class MetricsFile(Strict):
@@ -247,10 +248,10 @@ class RegisterStep(StepBase, Retryable):
     )
     content_types: list[str] = Field(min_length=1)
     response_types: list[str] = Field(min_length=1)
-    inference_instances: list[StringValue] = Field(default_factory=list)
-    transform_instances: list[StringValue] = Field(default_factory=list)
+    inference_instances: list[StringValue] = Field(default_factory=empty_list)
+    transform_instances: list[StringValue] = Field(default_factory=empty_list)
     model_metrics: ModelMetrics | None = None
-    environment: dict[str, StringValue] = Field(default_factory=dict)
+    environment: dict[str, StringValue] = Field(default_factory=empty_dict)
 
 
 class FailStep(StepBase):
@@ -306,12 +307,12 @@ class TuningStep(StepBase, Resources):
         description="Script mode: the training script inside the code bundle, e.g. train.py.",
     )
     hyperparameters: dict[str, Value] = Field(
-        default_factory=dict, description="Static hyperparameters, the same for every job."
+        default_factory=empty_dict, description="Static hyperparameters, the same for every job."
     )
     channels: list[TrainingChannel]
-    metric_definitions: list[MetricDefinition] = Field(default_factory=list)
+    metric_definitions: list[MetricDefinition] = Field(default_factory=empty_list)
     stopping_condition: StoppingCondition = Field(default_factory=StoppingCondition)
-    environment: dict[str, StringValue] = Field(default_factory=dict)
+    environment: dict[str, StringValue] = Field(default_factory=empty_dict)
     objective: Objective
     ranges: dict[str, HyperparameterRange] = Field(
         min_length=1, description="Hyperparameter name -> its range."
@@ -345,7 +346,7 @@ class ModelStep(StepBase):
         description="Framework models: the inference script inside the code bundle "
         "(model_fn / input_fn / predict_fn / output_fn).",
     )
-    environment: dict[str, StringValue] = Field(default_factory=dict)
+    environment: dict[str, StringValue] = Field(default_factory=empty_dict)
 
 
 SplitType = Literal["None", "Line", "RecordIO", "TFRecord"]
@@ -371,7 +372,7 @@ class TransformStep(StepBase):
     output_filter: str | None = Field(default=None, description='JSONPath, e.g. "$[0,-1]".')
     instance_type: StringValue | None = None
     instance_count: IntegerValue | None = None
-    environment: dict[str, StringValue] = Field(default_factory=dict)
+    environment: dict[str, StringValue] = Field(default_factory=empty_dict)
     cache: CacheSpec | None = None
 
 
@@ -412,7 +413,7 @@ class Spec(Strict):
 
     version: Literal[1] = Field(description="Spec format version.")
     pipeline: PipelineSection
-    parameters: dict[str, Parameter] = Field(default_factory=dict)
-    images: dict[str, Image] = Field(default_factory=dict)
+    parameters: dict[str, Parameter] = Field(default_factory=empty_dict)
+    images: dict[str, Image] = Field(default_factory=empty_dict)
     defaults: Defaults = Field(default_factory=Defaults)
     steps: list[Step] = Field(min_length=1)

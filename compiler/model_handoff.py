@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from compiler.references import Strict, Value
+from compiler.references import Strict, Value, empty_dict, empty_list
 
 OutputType = Literal["String", "Integer", "Boolean", "Float"]
 
@@ -22,11 +22,11 @@ class HandoffBase(Strict):
     """What Lambda and Callback steps share (besides StepBase)."""
 
     inputs: dict[str, Value] = Field(
-        default_factory=dict,
+        default_factory=empty_dict,
         description="Named values sent to the function (its event) or in the SQS message.",
     )
     outputs: list[OutputParameter] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Typed outputs; read them with {step: NAME, output: OUTPUT}.",
     )
 

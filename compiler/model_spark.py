@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from compiler.references import Strict
+from compiler.references import Strict, empty_dict, empty_list
 
 
 class SparkNestedConfiguration(Strict):
@@ -13,7 +13,7 @@ class SparkNestedConfiguration(Strict):
     configurations nest one level)."""
 
     classification: str = Field(description="e.g. export.")
-    properties: dict[str, str] = Field(default_factory=dict)
+    properties: dict[str, str] = Field(default_factory=empty_dict)
 
     def to_request(self) -> dict[str, object]:
         return {"Classification": self.classification, "Properties": dict(self.properties)}
@@ -24,9 +24,10 @@ class SparkConfiguration(Strict):
     /opt/ml/processing/input/conf/configuration.json."""
 
     classification: str = Field(description="e.g. spark-defaults, spark-env, yarn-site.")
-    properties: dict[str, str] = Field(default_factory=dict)
+    properties: dict[str, str] = Field(default_factory=empty_dict)
     configurations: list[SparkNestedConfiguration] = Field(
-        default_factory=list, description="Nested classifications (e.g. export under spark-env)."
+        default_factory=empty_list,
+        description="Nested classifications (e.g. export under spark-env).",
     )
 
     def to_request(self) -> dict[str, object]:
@@ -42,16 +43,16 @@ class SparkConfiguration(Strict):
 
 class SparkFields(Strict):
     py_files: list[str] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="spark-submit --py-files: paths in the code bundle or s3:// URIs.",
     )
     jars: list[str] = Field(
-        default_factory=list, description="spark-submit --jars: bundle paths or s3:// URIs."
+        default_factory=empty_list, description="spark-submit --jars: bundle paths or s3:// URIs."
     )
     files: list[str] = Field(
-        default_factory=list, description="spark-submit --files: bundle paths or s3:// URIs."
+        default_factory=empty_list, description="spark-submit --files: bundle paths or s3:// URIs."
     )
     configuration: list[SparkConfiguration] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Spark/Hadoop/YARN configuration: the classification list SageMaker takes.",
     )

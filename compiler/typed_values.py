@@ -22,6 +22,7 @@ from functools import partial
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, Discriminator, Tag
+from typing_extensions import TypeAliasType  # pydantic's own dependency (all of 2.x)
 
 from compiler.references import ExecutionRef, JoinRef, ParamRef, value_form
 
@@ -48,38 +49,58 @@ def _discriminator(what: str, forms: str) -> Discriminator:
     )
 
 
-IntegerValue = Annotated[
-    Annotated[int, Tag("int")] | Annotated[ParamRef, Tag("param")],
-    _discriminator("an integer", "{param: NAME} (an Integer parameter)"),
-    Takes(("Integer",), "an Integer"),
-]
-FloatValue = Annotated[
-    Annotated[int, Tag("int")] | Annotated[float, Tag("float")] | Annotated[ParamRef, Tag("param")],
-    _discriminator("a number", "{param: NAME} (a Float or Integer parameter)"),
-    Takes(("Float", "Integer"), "a Float"),
-]
-BooleanValue = Annotated[
-    Annotated[bool, Tag("bool")] | Annotated[ParamRef, Tag("param")],
-    _discriminator("true or false", "{param: NAME} (a Boolean parameter)"),
-    Takes(("Boolean",), "a Boolean"),
-]
-StringValue = Annotated[
-    Annotated[str, Tag("str")]
-    | Annotated[ParamRef, Tag("param")]
-    | Annotated[ExecutionRef, Tag("execution")]
-    | Annotated[JoinRef, Tag("join")],
-    _discriminator(
-        "a string",
-        "a reference: {param: NAME} (a String parameter), {execution: VARIABLE} "
-        "or {join: [...], on: SEP}",
-    ),
-    Takes(("String",), "a String"),
-]
-ParamOrKey = Annotated[
-    Annotated[str, Tag("str")] | Annotated[ParamRef, Tag("param")],
-    _discriminator("a key of `images`", "{param: NAME} (a String parameter holding an image URI)"),
-    Takes(("String",), "a String"),
-]
+# Named, as compiler.references' Value is: pydantic builds each form once, not per field.
+IntegerValue = TypeAliasType(
+    "IntegerValue",
+    Annotated[
+        Annotated[int, Tag("int")] | Annotated[ParamRef, Tag("param")],
+        _discriminator("an integer", "{param: NAME} (an Integer parameter)"),
+        Takes(("Integer",), "an Integer"),
+    ],
+)
+FloatValue = TypeAliasType(
+    "FloatValue",
+    Annotated[
+        Annotated[int, Tag("int")]
+        | Annotated[float, Tag("float")]
+        | Annotated[ParamRef, Tag("param")],
+        _discriminator("a number", "{param: NAME} (a Float or Integer parameter)"),
+        Takes(("Float", "Integer"), "a Float"),
+    ],
+)
+BooleanValue = TypeAliasType(
+    "BooleanValue",
+    Annotated[
+        Annotated[bool, Tag("bool")] | Annotated[ParamRef, Tag("param")],
+        _discriminator("true or false", "{param: NAME} (a Boolean parameter)"),
+        Takes(("Boolean",), "a Boolean"),
+    ],
+)
+StringValue = TypeAliasType(
+    "StringValue",
+    Annotated[
+        Annotated[str, Tag("str")]
+        | Annotated[ParamRef, Tag("param")]
+        | Annotated[ExecutionRef, Tag("execution")]
+        | Annotated[JoinRef, Tag("join")],
+        _discriminator(
+            "a string",
+            "a reference: {param: NAME} (a String parameter), {execution: VARIABLE} "
+            "or {join: [...], on: SEP}",
+        ),
+        Takes(("String",), "a String"),
+    ],
+)
+ParamOrKey = TypeAliasType(
+    "ParamOrKey",
+    Annotated[
+        Annotated[str, Tag("str")] | Annotated[ParamRef, Tag("param")],
+        _discriminator(
+            "a key of `images`", "{param: NAME} (a String parameter holding an image URI)"
+        ),
+        Takes(("String",), "a String"),
+    ],
+)
 """An image: a key of ``images``, or a String parameter whose value is the image URI."""
 
 
@@ -113,6 +134,8 @@ def _plan(model: type[BaseModel]) -> list[tuple[str, Walker]]:
 def _walker(annotation: Any, metadata: tuple[Any, ...]) -> Walker | None:
     """How to find the typed values in a (non-None) value of ``annotation``; None where
     there can be none (a plain str, number, bool or Literal)."""
+    if isinstance(annotation, TypeAliasType):  # a named typed value (see above)
+        return _walker(annotation.__value__, metadata)
     takes = next((m for m in metadata if isinstance(m, Takes)), None)
     if takes is not None:
         return partial(_typed, takes)

@@ -15,7 +15,6 @@ to that URI (S3, or the local object store) before any execution reads it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -42,6 +41,8 @@ def configuration_request(step: SparkStep) -> list[dict[str, object]]:
 
 def configuration_hash(configuration: list[dict[str, object]]) -> str:
     """The SDK's ``hash_object``: SHA-256 of the configuration's Python text."""
+    import hashlib  # here, not at the top: only Spark steps hash (loading OpenSSL costs ~3 ms)
+
     return hashlib.sha256(str(configuration).encode()).hexdigest()
 
 
