@@ -19,6 +19,7 @@ from compiler.diagnostics import Diagnostic, locate, render_text
 from compiler.emit.definition import build_definition, dumps
 from compiler.emit.settings import pipeline_settings
 from compiler.errors import SmpipeError
+from compiler.gc_pause import gc_paused
 from compiler.loader import LoadedDocument, load_file
 from compiler.model import Spec
 from compiler.rules import SpecContext, run_rules
@@ -102,6 +103,7 @@ class SpecProblems(SmpipeError):
         super().__init__(f"{count} problem{'s' if count != 1 else ''} in {result.file}:\n{text}")
 
 
+@gc_paused
 def check_spec_file(
     path: Path,
     env: str | None = None,
@@ -120,6 +122,7 @@ def check_spec_file(
     return check_document(document, path, env, overrides, resolve_variables, strict)
 
 
+@gc_paused
 def check_document(
     document: LoadedDocument,
     path: Path,
@@ -196,6 +199,7 @@ def _check_emitted(result: CheckResult, document: LoadedDocument) -> None:
     result.diagnostics.extend(locate(found, document.file, document.positions))
 
 
+@gc_paused
 def compile_spec_file(
     path: Path,
     env: str | None = None,
@@ -210,6 +214,7 @@ def compile_spec_file(
     return compile_document(load_file(path, display_name, limits), path, env, variables, strict)
 
 
+@gc_paused
 def compile_document(
     document: LoadedDocument,
     path: Path,

@@ -14,6 +14,7 @@ from compiler.compile import compile_spec_file
 from compiler.diagnostics import render_text
 from compiler.emit.settings import dumps_settings
 from compiler.errors import UsageError
+from compiler.gc_pause import skip_exit_collection
 from compiler.variables import parse_var_options
 from compiler.yaml_limits import DEFAULT_LIMITS
 
@@ -65,6 +66,7 @@ def compile_command(
     """
     if check and (output is None or output == "-"):
         raise UsageError("--check needs -o FILE: the committed definition to compare")
+    skip_exit_collection()
     limits = DEFAULT_LIMITS.with_overrides(parse_limits)
     variables = parse_var_options(var_options)
     result = compile_spec_file(

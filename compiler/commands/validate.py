@@ -16,6 +16,7 @@ from compiler.commands.options import (
 from compiler.compile import check_spec_file
 from compiler.diagnostic_formats import render_github, render_sarif
 from compiler.diagnostics import Diagnostic, render_json, render_text
+from compiler.gc_pause import skip_exit_collection
 from compiler.variables import parse_var_options
 from compiler.yaml_limits import DEFAULT_LIMITS
 
@@ -43,6 +44,7 @@ def validate(
     Exit status: 0 no problems (warnings are shown), 1 problems found (with --strict,
     warnings too), 2 usage error.
     """
+    skip_exit_collection()
     overrides = parse_var_options(var_options)
     limits = DEFAULT_LIMITS.with_overrides(parse_limits)
     diagnostics: list[Diagnostic] = []
