@@ -64,11 +64,6 @@ class ExecutionRef(Strict):
     execution: ExecutionVariable
 
 
-class JoinRef(Strict):
-    join: list[Value]
-    on: str = ""
-
-
 class JsonGetTarget(Strict):
     step: str
     property_file: str
@@ -127,7 +122,7 @@ Value = TypeAliasType(
         | Annotated[ParamRef, Tag("param")]
         | Annotated[StepOutputRef, Tag("step")]
         | Annotated[ExecutionRef, Tag("execution")]
-        | Annotated[JoinRef, Tag("join")]
+        | Annotated["JoinRef", Tag("join")]  # defined below: it holds Values
         | Annotated[PropertyRef, Tag("property")],
         Discriminator(
             value_form, custom_error_type="value_form", custom_error_message=_VALUE_ERROR
@@ -146,7 +141,7 @@ Operand = TypeAliasType(
         | Annotated[ParamRef, Tag("param")]
         | Annotated[StepOutputRef, Tag("step")]
         | Annotated[ExecutionRef, Tag("execution")]
-        | Annotated[JoinRef, Tag("join")]
+        | Annotated["JoinRef", Tag("join")]  # defined below: it holds Values
         | Annotated[JsonGetRef, Tag("json_get")]
         | Annotated[PropertyRef, Tag("property")],
         Discriminator(
@@ -163,7 +158,11 @@ Operand = TypeAliasType(
 )
 """What a condition compares: a Value or a property-file look-up."""
 
-JoinRef.model_rebuild()
+
+class JoinRef(Strict):
+    join: list[Value]
+    on: str = ""
+
 
 Reference = ParamRef | StepOutputRef | ExecutionRef | JoinRef | JsonGetRef | PropertyRef
 
