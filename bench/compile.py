@@ -4,12 +4,18 @@ generated chains of 10, 100 and 1,000 steps; and a check that compiling imports 
 SageMaker SDK nor boto3.
 
     python bench/compile.py [--runs 5] [--sizes 10,100,1000] [--profile]
+    python bench/compile.py --baseline DIR [--runs 9]    # this tree against another checkout
 
 Each measured run is a fresh ``smpipe compile SPEC --env bench -o FILE`` process: the time is
-the wall clock around it (interpreter start included, as a user or CI pays it), the memory
-its own peak RSS (``os.wait4`` gives each child's rusage; pure Python, no /usr/bin/time).
-One unmeasured warm-up run per spec fills the OS file cache and Python's bytecode cache.
-Figures are printed, never asserted: the targets below are for the reader.
+the wall clock around it (interpreter start included, as a user or CI pays it), the CPU time
+its user + system seconds, the memory its own peak RSS (``os.wait4`` gives each child's
+rusage; pure Python, no /usr/bin/time). The CPU time is the steadier figure on a shared,
+loaded machine. The code measured is this tree's (``PYTHONPATH``), whatever the venv's
+editable install points at. One unmeasured warm-up run per spec fills the OS file cache and
+Python's bytecode cache (written even if ``PYTHONDONTWRITEBYTECODE`` is set here).
+``--baseline DIR`` (e.g. ``git worktree add --detach /tmp/base REV``) compiles the same specs
+with DIR's code too, alternating run by run so both see the same load, and prints medians
+and ratios. Figures are printed, never asserted: the targets below are for the reader.
 When ``bench/sdk_build.py`` exists and the SDK is installed, its report (the SDK's
 import + build + ``definition()`` for the same Titanic spec) follows; ``--no-sdk`` skips it.
 """
@@ -27,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +52,15 @@ class Measurement:
     peak_kib: int
     exit_code: int
     stderr: str
+    cpu: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float:
         return statistics.median(self.times)
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(self.cpu)
 
     @property
     def best(self) -> float:
@@ -65,29 +76,53 @@ def smpipe_command() -> list[str]:
     return [found]
 
 
-def run_child(command: list[str]) -> tuple[float, int, int, str]:
-    """(wall seconds, peak RSS KiB, exit code, stderr) of one process."""
+def child_env(tree: Path) -> dict[str, str]:
+    """The environment of a measured process: ``tree``'s code first on the path, bytecode
+    cached as a user's install caches it."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), env.get("PYTHONPATH", "")]))
+    return env
+
+
+def run_child(command: list[str], tree: Path = ROOT) -> tuple[float, int, int, str, float]:
+    """(wall seconds, peak RSS KiB, exit code, stderr, CPU seconds) of one process."""
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
-        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, cwd=ROOT)
+        child = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=errors, cwd=tree, env=child_env(tree)
+        )
         _, status, usage = os.wait4(child.pid, 0)
         elapsed = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         errors.seek(0)
         message = errors.read().decode(errors="replace")
     peak = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss // 1024
-    return elapsed, peak, child.returncode, message
+    return elapsed, peak, child.returncode, message, usage.ru_utime + usage.ru_stime
+
+
+def measure_trees(
+    label: str, steps: int, spec: Path, env: str, runs: int, out: Path, trees: list[Path]
+) -> list[Measurement]:
+    """One Measurement per tree; the trees take turns run by run (the order flips each
+    round), so a load that comes and goes on the machine falls on all of them."""
+    command = [*smpipe_command(), "compile", str(spec), "--env", env, "-o", str(out)]
+    results = [Measurement(label, steps, [], 0, 0, "") for _ in trees]
+    for tree in trees:
+        run_child(command, tree)  # warm-up
+    for round_ in range(runs):
+        order = list(range(len(trees)))
+        for index in order if round_ % 2 == 0 else reversed(order):
+            elapsed, rss, code, message, cpu = run_child(command, trees[index])
+            result = results[index]
+            result.times.append(elapsed)
+            result.cpu.append(cpu)
+            result.peak_kib = max(result.peak_kib, rss)
+            result.exit_code, result.stderr = code, message
+    return results
 
 
 def measure(label: str, steps: int, spec: Path, env: str, runs: int, out: Path) -> Measurement:
-    command = [*smpipe_command(), "compile", str(spec), "--env", env, "-o", str(out)]
-    run_child(command)  # warm-up
-    times, peak, code, message = [], 0, 0, ""
-    for _ in range(runs):
-        elapsed, rss, code, message = run_child(command)
-        times.append(elapsed)
-        peak = max(peak, rss)
-    return Measurement(label, steps, times, peak, code, message)
+    return measure_trees(label, steps, spec, env, runs, out, [ROOT])[0]
 
 
 # --- generated specs -----------------------------------------------------------------
@@ -337,6 +372,43 @@ def stages(spec: Path, env: str) -> list[tuple[str, float]]:
     return timings
 
 
+def compare(baseline: Path, sizes: list[int], runs: int) -> None:
+    """This tree against ``baseline``: the Titanic spec (with the baseline's own copy, so
+    each compiles the spec of its revision) and the generated chains (the same files)."""
+    if not (baseline / "compiler").is_dir():
+        sys.exit(f"bench: {baseline} is not a checkout of smpipe (no compiler/ in it)")
+    trees = [baseline, ROOT]
+    with tempfile.TemporaryDirectory(prefix="smpipe-bench-") as temporary:
+        folder = Path(temporary)
+        out = folder / "definition.json"
+        cases = [("titanic-modelbuild", 5, Path("spec/titanic-modelbuild.yaml"), "dev")]
+        cases += [("generated chain", size, generate_spec(folder, size), "bench") for size in sizes]
+        rows = [measure_trees(*case, runs, out, trees) for case in cases]
+    print(f"smpipe compile, whole process, medians of {runs} runs alternating between")
+    print(f"  base: {baseline}\n  this: {ROOT}")
+    print(
+        f"(python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f})"
+    )
+    print()
+    print(
+        "| spec | steps | base s | this s | ratio | base CPU s | this CPU s | ratio | MiB base / this |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for base, this in rows:
+        failed = [r for r in (base, this) if r.exit_code != 0]
+        note = (
+            " (failed: " + "; ".join(r.stderr.strip()[-120:] for r in failed) + ")"
+            if failed
+            else ""
+        )
+        print(
+            f"| {this.label}{note} | {this.steps} | {base.median:.3f} | {this.median:.3f} "
+            f"| {this.median / base.median:.2f} | {base.median_cpu:.3f} | {this.median_cpu:.3f} "
+            f"| {this.median_cpu / base.median_cpu:.2f} "
+            f"| {base.peak_kib / 1024:.0f} / {this.peak_kib / 1024:.0f} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="measured runs per spec (5)")
@@ -345,8 +417,18 @@ def main() -> None:
     parser.add_argument(
         "--no-sdk", dest="sdk", action="store_false", help="skip bench/sdk_build.py's figures"
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        type=Path,
+        help="another checkout (e.g. git worktree add --detach /tmp/base REV): compile the "
+        "same specs with its code too, alternating, and print both with their ratios",
+    )
     options = parser.parse_args()
     sizes = [int(size) for size in options.sizes.split(",") if size]
+    if options.baseline is not None:
+        compare(options.baseline.resolve(), sizes, options.runs)
+        return
 
     with tempfile.TemporaryDirectory(prefix="smpipe-bench-") as temporary:
         folder = Path(temporary)
@@ -359,13 +441,13 @@ def main() -> None:
         print(f"smpipe compile, whole process, best and median of {options.runs} runs")
         print(f"(python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
         print()
-        print("| spec | steps | median s | best s | peak MiB | ms per step |")
-        print("|---|---:|---:|---:|---:|---:|")
+        print("| spec | steps | median s | best s | median CPU s | peak MiB | ms per step |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         for r in results:
             note = "" if r.exit_code == 0 else f" (exit {r.exit_code})"
             print(
                 f"| {r.label}{note} | {r.steps} | {r.median:.3f} | {r.best:.3f} "
-                f"| {r.peak_kib / 1024:.1f} | {1000 * r.median / r.steps:.2f} |"
+                f"| {r.median_cpu:.3f} | {r.peak_kib / 1024:.1f} | {1000 * r.median / r.steps:.2f} |"
             )
         print()
         print(TARGETS)
