@@ -437,3 +437,42 @@ def test_a_definition_that_does_not_import_gets_no_graph_and_a_reason() -> None:
     assert "flowchart" not in steps
     assert "No graph of the steps: the executed definition does not import to a spec (" in steps
     assert 'step "X" has unknown step type "Weird"' in steps
+
+
+class FakeTuningPipeline(FakeSageMaker):
+    """The tuning example's jobs as SageMaker's ListPipelineExecutionSteps metadata gives
+    them, turned into records by the SageMaker backend's own code."""
+
+    def list_steps(self, arn: str) -> list[StepRecord]:
+        from pipeline.sagemaker.records import step_metadata
+
+        account = "arn:aws:sagemaker:eu-west-1:111122223333"
+        jobs = [
+            ("TuneModel", "Tuning", {"TuningJob": {"Arn": f"{account}:hyper-parameter-tuning-job/abc-tune"}}),
+            ("BatchTransformTest", "Transform", {"TransformJob": {"Arn": f"{account}:transform-job/pipelines-abc-score"}}),
+        ]  # fmt: skip
+        return [
+            StepRecord(name, kind, "Succeeded", T0, T0, metadata=step_metadata(metadata))
+            for name, kind, metadata in jobs
+        ]
+
+
+def test_sagemaker_evidence_points_a_transform_step_at_the_transform_jobs_streams() -> None:
+    from compiler.compile import compile_spec_file
+
+    tuning = ROOT / "spec" / "examples" / "titanic-tuning.yaml"
+    definition = compile_spec_file(tuning, env="dev").definition
+    source = FakeSource(FakeTuningPipeline("True", 0.83), definition)
+    text = render_markdown(collect_evidence(source, SM_EXEC), "eu-west-1")
+    # A transform job's streams are <job>/<instance id>-<epoch> (and .../data-log): no algo-1.
+    assert (
+        "| BatchTransformTest | CloudWatch `/aws/sagemaker/TransformJobs`, "
+        "streams `pipelines-abc-score/*` |" in text
+    )
+    assert "| TuneModel | CloudWatch `/aws/sagemaker/TrainingJobs`, streams `abc-tune-*` |" in text
+
+
+def test_local_evidence_names_every_job_log_group_sagemaker_writes(runs: Runs) -> None:
+    text = evidence_text(runs, runs.registered)
+    for group in ("ProcessingJobs", "TrainingJobs", "TransformJobs"):
+        assert f"aws logs tail /aws/sagemaker/{group} --log-stream-name-prefix" in text

@@ -14,7 +14,11 @@ from pipeline.render import duration, short_execution, utc
 
 PROFILE = "data-science-user"
 # Where SageMaker's processing and training jobs write their container logs.
-JOB_LOG_GROUPS = ("/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TrainingJobs")
+JOB_LOG_GROUPS = (
+    "/aws/sagemaker/ProcessingJobs",
+    "/aws/sagemaker/TrainingJobs",
+    "/aws/sagemaker/TransformJobs",
+)
 AWS = f"--profile {PROFILE} --region {{region}}"
 # The phase-03 resources Terraform must own (the seed's "Split Terraform vs runtime").
 EXPECTED_RESOURCES = (
@@ -422,12 +426,15 @@ def _logs(evidence: Evidence, region: str) -> str:
             + _needs_aws(
                 "on SageMaker the job steps log to CloudWatch ("
                 + ", ".join(f"`{group}`" for group in JOB_LOG_GROUPS)
-                + "), one stream per instance named `<job name>/algo-1-<epoch>`; "
+                + "), one stream per instance named `<job name>/algo-<n>-<epoch>` "
+                "(a transform job's: `<job name>/<instance id>-<epoch>`); "
                 "`smpipe logs` prints them, `smpipe steps` shows each job's name:",
                 [
                     f"smpipe logs {_execution_ref(evidence)} {_first_job(evidence)} --backend sagemaker",
-                    "aws logs tail /aws/sagemaker/ProcessingJobs --log-stream-name-prefix <job name>/ {aws}",
-                    "aws logs tail /aws/sagemaker/TrainingJobs --log-stream-name-prefix <job name>/ {aws}",
+                    *(
+                        f"aws logs tail {group} --log-stream-name-prefix <job name>/ {{aws}}"
+                        for group in JOB_LOG_GROUPS
+                    ),
                 ],
                 region,
             )
@@ -437,7 +444,7 @@ def _logs(evidence: Evidence, region: str) -> str:
 
 def _first_job(evidence: Evidence) -> str:
     """The first step with a job log (the logs command's example), else a placeholder."""
-    jobs = [s.name for s in evidence.steps if s.type in ("Processing", "Training")]
+    jobs = [s.name for s in evidence.steps if s.type in ("Processing", "Training", "Transform")]
     known = [name for name in evidence.expected.steps if name in jobs]
     return (known or jobs or ["STEP"])[0]
 

@@ -33,11 +33,14 @@ METADATA_STEP_TYPES = {
     "AutoMLJob": "AutoML",
 }
 
-# Where a job step's container logs go: (ARN marker, CloudWatch log group).
+# Where a job step's container logs go: (ARN marker, CloudWatch log group, the start of its
+# streams' names after "<job name>/"). Processing and training streams are named by host,
+# "algo-<n>-<epoch>" (the first instance's is read); a transform job's by EC2 instance id,
+# "<instance id>-<epoch>" and ".../data-log", so all of the job's streams are read.
 JOB_LOG_GROUPS = {
-    "ProcessingJob": ("processing-job/", "/aws/sagemaker/ProcessingJobs"),
-    "TrainingJob": ("training-job/", "/aws/sagemaker/TrainingJobs"),
-    "TransformJob": ("transform-job/", "/aws/sagemaker/TransformJobs"),
+    "ProcessingJob": ("processing-job/", "/aws/sagemaker/ProcessingJobs", "algo-1-"),
+    "TrainingJob": ("training-job/", "/aws/sagemaker/TrainingJobs", "algo-1-"),
+    "TransformJob": ("transform-job/", "/aws/sagemaker/TransformJobs", ""),
 }
 
 
@@ -126,15 +129,14 @@ def step_record(item: Mapping[str, Any], types: Mapping[str, str]) -> StepRecord
 def step_metadata(metadata: Mapping[str, Any]) -> dict[str, str]:
     """The step's job ARN, model package ARN, condition outcome and log location, flat."""
     flat: dict[str, str] = {}
-    for key, (marker, group) in JOB_LOG_GROUPS.items():
+    for key, (marker, group, stream) in JOB_LOG_GROUPS.items():
         arn = (metadata.get(key) or {}).get("Arn")
         if arn:
             flat[f"{key}Arn"] = str(arn)
             job_name = str(arn).split(marker, 1)[-1]
             flat["JobName"] = job_name
             flat["LogGroup"] = group
-            # Streams are <job name>/algo-<n>-<epoch>; one per instance.
-            flat["LogStreamPrefix"] = f"{job_name}/algo-1-"
+            flat["LogStreamPrefix"] = f"{job_name}/{stream}"
     tuning = (metadata.get("TuningJob") or {}).get("Arn")
     if tuning:
         # Its training jobs are named <tuning job>-<NNN>-<suffix>: one prefix finds all their
