@@ -103,7 +103,7 @@ def test_ci_runs_the_checks_of_ci_run_then_validate_compile_diff(ci: dict[str, A
     # repository's own Action (action.yml), as other repositories use it.
     (own,) = [s for s in steps(ci) if s.get("uses") == "./"]
     assert own["with"] == {
-        "specs": "spec/titanic-modelbuild.yaml",
+        "specs": "spec/titanic-modelbuild.yaml spec/examples/*.yaml",
         "env": "dev",
         "install": "false",
         "strict": "true",
@@ -124,6 +124,23 @@ def test_ci_runs_the_checks_of_ci_run_then_validate_compile_diff(ci: dict[str, A
     test_steps = ci["jobs"]["test"]["steps"]
     (checkout,) = [s for s in test_steps if s.get("uses", "").startswith("actions/checkout@")]
     assert checkout["with"]["fetch-depth"] == 0
+
+
+def test_ci_validates_and_compiles_every_shipped_spec_with_strict(ci: dict[str, Any]) -> None:
+    """The Action's specs (globs expanded as its bash does) cover spec/ and spec/examples/,
+    and each passes what CI asks of it: validate --strict with the dev variables, compiled."""
+    from compiler.compile import check_spec_file
+    from compiler.diagnostics import render_text
+
+    (own,) = [s for s in steps(ci) if s.get("uses") == "./"]
+    covered = {path for pattern in own["with"]["specs"].split() for path in ROOT.glob(pattern)}
+    shipped = set(ROOT.glob("spec/*.yaml")) | set(ROOT.glob("spec/examples/*.yaml"))
+    assert sorted(shipped - covered) == []
+    assert own["with"]["strict"] == "true" and own["with"]["env"] == "dev"
+    for spec in sorted(covered):
+        result = check_spec_file(spec, env=own["with"]["env"], strict=True)
+        assert render_text(result.diagnostics, result.sources) == "", spec
+        assert result.definition is not None, spec
 
 
 def test_ci_and_ci_run_test_the_wheel_and_the_lowest_versions(ci: dict[str, Any]) -> None:
