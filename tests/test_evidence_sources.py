@@ -77,7 +77,8 @@ def test_local_executed_definition_and_property_reports(backend: LocalBackend) -
     state.upsert_pipeline("q", "[1, 2]", None, None)
     assert source.executed_definition(state.create_execution("q", 1, {}, None)) is None
     assert source.property_reports(arn) == []
-    assert evidence_source(backend).__class__ is LocalSource
+    chosen = evidence_source(backend, cwd=Path("/somewhere"))
+    assert isinstance(chosen, LocalSource) and chosen.cwd == Path("/somewhere")
 
 
 class FakeS3:
@@ -120,8 +121,8 @@ def sagemaker_source(s3: FakeS3, backend: Any = None) -> SageMakerSource:
     ("response", "proof"),
     [
         (
-            {"ContentLength": 42, "ETag": '"abc"', "ChecksumSHA256": "c2hh"},
-            ObjectProof("s3://b/k/x.tar.gz", True, "S3 HeadObject", 42, "c2hh", "abc"),
+            {"ContentLength": 42, "ETag": '"Xabc"', "ChecksumSHA256": "c2hh"},
+            ObjectProof("s3://b/k/x.tar.gz", True, "S3 HeadObject", 42, "c2hh", "Xabc"),
         ),
         ({}, ObjectProof("s3://b/k/x.tar.gz", True, "S3 HeadObject", 0, None, None)),
         (None, ObjectProof("s3://b/k/x.tar.gz", False, "S3 HeadObject")),
@@ -136,18 +137,21 @@ def test_sagemaker_object_proof(response: dict[str, Any] | None, proof: ObjectPr
 
 def test_sagemaker_object_proof_that_cannot_be_checked() -> None:
     proof = sagemaker_source(FakeS3(None, "AccessDenied")).object_proof("s3://b/k/x.tar.gz")
-    assert (proof.exists, proof.where, proof.size) == (None, "S3 HeadObject", None)
+    assert (proof.uri, proof.exists, proof.where, proof.size) == (
+        "s3://b/k/x.tar.gz",
+        None,
+        "S3 HeadObject",
+        None,
+    )
     assert proof.note is not None and "check the object s3://b/k/x.tar.gz" in proof.note
+    assert "(AccessDenied) (profile 'profile', region eu-west-2)" in proof.note
 
 
 def test_sagemaker_property_reports() -> None:
     found = [("Eval", "evaluation.json", {"metrics": {}})]
-    assert (
-        sagemaker_source(FakeS3({}), FakeSageMakerBackend(lambda arn: found)).property_reports(
-            "arn"
-        )
-        == found
-    )
+    reports = {"arn:x": found}
+    backend = FakeSageMakerBackend(lambda arn: reports[arn])
+    assert sagemaker_source(FakeS3({}), backend).property_reports("arn:x") == found
     assert sagemaker_source(FakeS3({})).property_reports("arn") == []
 
     def unreadable(arn: str) -> Any:
