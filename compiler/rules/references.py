@@ -11,6 +11,7 @@ from compiler.model import (
     ModelStep,
     ProcessingStep,
     RegisterStep,
+    SparkStep,
     TrainingStep,
     TuningStep,
 )
@@ -187,7 +188,8 @@ def step_duplicate_name(ctx: SpecContext) -> Iterator[Diagnostic]:
     "name-duplicate",
     "references",
     "Two inputs, outputs, channels or property files of one step share a name "
-    "(Lambda and Callback outputs included).",
+    "(Lambda and Callback outputs included), or an input takes a name the compiler gives its "
+    "own inputs (`code`; `conf` on a spark step with a configuration).",
 )
 def name_duplicate(ctx: SpecContext) -> Iterator[Diagnostic]:
     for index, step in enumerate(ctx.spec.steps):
@@ -212,12 +214,24 @@ def name_duplicate(ctx: SpecContext) -> Iterator[Diagnostic]:
                         f'step "{step.name}" has two {field_name.replace("_", " ")} named "{name}"',
                     )
                 seen.add(name)
-        if isinstance(step, ProcessingStep) and any(i.name == "code" for i in step.inputs):
-            position = next(p for p, i in enumerate(step.inputs) if i.name == "code")
+        if isinstance(step, ProcessingStep):
+            yield from _reserved_input_names(index, step)
+
+
+def _reserved_input_names(index: int, step: ProcessingStep) -> Iterator[Diagnostic]:
+    """Inputs the compiler adds itself: ``code`` (the bundle) always, and ``conf`` (the Spark
+    configuration, as PySparkProcessor names it) when a spark step has a configuration; a
+    second input of that name would make SageMaker refuse the job."""
+    reserved = {"code": "the code bundle"}
+    if isinstance(step, SparkStep) and step.configuration:
+        reserved["conf"] = "the step's Spark configuration"
+    for position, item in enumerate(step.inputs):
+        if item.name in reserved:
             yield problem(
                 "name-duplicate",
                 ("steps", index, "inputs", position, "name"),
-                f'step "{step.name}": the input name "code" is reserved for the code bundle',
+                f'step "{step.name}": the input name "{item.name}" is reserved for '
+                f"{reserved[item.name]}",
             )
 
 
