@@ -136,7 +136,7 @@ def spark_command(app: Path) -> list[str]:
     return [
         str(submit), "--master", f"local[{os.cpu_count() or 1}]",
         "--conf", "spark.driver.memory=4g", "--conf", "spark.sql.shuffle.partitions=8",
-        "--py-files", str(CODE / "step_common.py"), str(app),
+        "--py-files", f"{CODE / 'step_common.py'},{CODE / 'titanic_schema.py'}", str(app),
     ]  # fmt: skip
 
 

@@ -20,53 +20,40 @@ Paths are under $SMPIPE_CONTAINER_ROOT when it is set (smpipe's local engine).
 
 from __future__ import annotations
 
-import argparse
 import os
 from typing import Dict, Tuple
 
 import numpy as np
 import pandas as pd
 from step_common import StepError, container_path, log, numeric_column, run_main, single_csv
+from titanic_schema import (
+    AGE_BAND_EDGES,
+    AGE_FALLBACK,
+    CLASSES,
+    FARE_FALLBACK,
+    FEATURES,
+    FLOAT_FORMAT,
+    LABEL,
+    LABEL_VALUES,
+    NO_TICKET_COMPANIONS,
+    NON_NEGATIVE,
+    NOT_MISSING,
+    NUMERIC_COLUMNS,
+    PORT_FALLBACK,
+    PORTS,
+    RARE_TITLE,
+    REQUIRED_COLUMNS,
+    RULES,
+    SEXES,
+    TICKET_SURVIVAL_DECIMALS,
+    TITLE_PATTERN,
+    TITLE_SYNONYMS,
+    TITLES,
+    learned_summary,
+    parse_arguments,
+)
 
 SCRIPT = "preprocess.py"
-LABEL = "Survived"
-REQUIRED_COLUMNS = [
-    "Survived", "Pclass", "Name", "Sex", "Age", "SibSp", "Parch", "Ticket", "Fare", "Cabin",
-    "Embarked",
-]  # fmt: skip
-NUMERIC_COLUMNS = ["Survived", "Pclass", "Age", "SibSp", "Parch", "Fare"]
-NOT_MISSING = ["Survived", "Pclass", "Sex", "SibSp", "Parch"]
-
-TITLES = ["Mr", "Mrs", "Miss", "Master", "Rare"]
-TITLE_SYNONYMS = {"Mlle": "Miss", "Ms": "Miss", "Mme": "Mrs"}
-PORTS = ["C", "Q", "S"]
-# Coarse age bands generalise better than raw (partly imputed) ages on 700 passengers.
-AGE_BAND_EDGES = [12, 18, 30, 45, 60]
-
-# The output's column order, after the label. Changing it changes the model's inputs:
-# keep it in step with pipeline/code/README.md.
-FEATURES = (
-    ["Pclass", "Sex", "AgeBand", "FamilySize", "IsAlone", "Fare", "FarePerPerson",
-     "CabinKnown"]
-    + ["Embarked_" + port for port in PORTS]
-    + ["Title_" + title for title in TITLES]
-    + ["TicketSurvival"]
-)  # fmt: skip
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog=SCRIPT)
-    # Provenance only: the data itself arrives as the step's processing inputs.
-    parser.add_argument("--input-train-uri", default="")
-    parser.add_argument("--input-validation-uri", default="")
-    parser.add_argument("--code-bundle-uri", default="")
-    parser.add_argument("--output-prefix", default="")
-    parser.add_argument("--test-fraction", type=float, default=0.0)
-    parser.add_argument("--split-seed", type=int, default=0)
-    args, unknown = parser.parse_known_args()
-    if unknown:
-        log(SCRIPT, "ignoring unknown arguments: {}".format(" ".join(unknown)))
-    return args
 
 
 def read_raw(path: str) -> pd.DataFrame:
@@ -98,21 +85,16 @@ def read_raw(path: str) -> pd.DataFrame:
     for column in NUMERIC_COLUMNS:
         frame[column] = numeric_column(frame, column, path, column, line_of(0))
     checks = [
-        (LABEL, frame[LABEL].isin([0, 1]), "labels must be 0 or 1"),
-        ("Pclass", frame["Pclass"].isin([1, 2, 3]), "must be 1, 2 or 3"),
-        ("Sex", frame["Sex"].str.strip().str.lower().isin(["male", "female"]),
-         "must be male or female"),
-        ("SibSp", frame["SibSp"] >= 0, "must be >= 0"),
-        ("Parch", frame["Parch"] >= 0, "must be >= 0"),
-        ("Age", frame["Age"].isna() | (frame["Age"] >= 0), "must be >= 0"),
-        ("Fare", frame["Fare"].isna() | (frame["Fare"] >= 0), "must be >= 0"),
-    ]  # fmt: skip
-    for column, valid, rule in checks:
+        (LABEL, frame[LABEL].isin(LABEL_VALUES)),
+        ("Pclass", frame["Pclass"].isin(CLASSES)),
+        ("Sex", frame["Sex"].str.strip().str.lower().isin(SEXES)),
+    ] + [(column, frame[column].isna() | (frame[column] >= 0)) for column in NON_NEGATIVE]
+    for column, valid in checks:
         if not valid.all():
             where = frame.index[~valid.values][0]
             raise StepError(
                 "{}: column {}: {}, found {!r} on line {}".format(
-                    path, column, rule, frame[column][where], line_of(where)
+                    path, column, RULES[column], frame[column][where], line_of(where)
                 )
             )
     return frame
@@ -120,20 +102,20 @@ def read_raw(path: str) -> pd.DataFrame:
 
 def titles(frame: pd.DataFrame) -> pd.Series:
     """Mr, Mrs, Miss, Master, or Rare, from 'Surname, Title. Given names'."""
-    found = frame["Name"].fillna("").str.extract(r",\s*([^.]+)\.", expand=False).str.strip()
+    found = frame["Name"].fillna("").str.extract(TITLE_PATTERN, expand=False).str.strip()
     found = found.replace(TITLE_SYNONYMS)
-    return found.where(found.isin(TITLES), "Rare")
+    return found.where(found.isin(TITLES), RARE_TITLE)
 
 
 def learn(train: pd.DataFrame) -> Dict[str, object]:
     """Everything the features need that depends on data: learned on train only."""
-    age_median = float(train["Age"].median()) if train["Age"].notna().any() else 28.0
+    age_median = float(train["Age"].median()) if train["Age"].notna().any() else AGE_FALLBACK
     ages_by_title = train["Age"].groupby(titles(train)).median().dropna()
-    fare_median = float(train["Fare"].median()) if train["Fare"].notna().any() else 14.45
+    fare_median = float(train["Fare"].median()) if train["Fare"].notna().any() else FARE_FALLBACK
     fares_by_class = train["Fare"].groupby(train["Pclass"]).median().dropna()
     ports = train["Embarked"].dropna()
     ports = ports[ports.isin(PORTS)]
-    port_mode = str(ports.value_counts().sort_index().idxmax()) if len(ports) else "S"
+    port_mode = str(ports.value_counts().sort_index().idxmax()) if len(ports) else PORT_FALLBACK
     tickets = train["Ticket"].fillna("")
     return {
         "age_median": age_median,
@@ -184,8 +166,8 @@ def ticket_survival(frame: pd.DataFrame, learned: Dict[str, object], is_train: b
     if is_train:
         survivors = survivors - frame[LABEL].values.astype(float)
         passengers = passengers - 1
-    rate = np.where(passengers > 0, survivors / np.maximum(passengers, 1), 0.5)
-    return np.round(rate, 6)
+    rate = np.where(passengers > 0, survivors / np.maximum(passengers, 1), NO_TICKET_COMPANIONS)
+    return np.round(rate, TICKET_SURVIVAL_DECIMALS)
 
 
 def hold_back(frame: pd.DataFrame, fraction: float, seed: int) -> Tuple[pd.DataFrame, pd.DataFrame]:
@@ -205,15 +187,12 @@ def write(table: pd.DataFrame, folder: str, name: str) -> str:
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, name)
     # Built-in XGBoost reads every file of the channel: write exactly one, label first.
-    table.to_csv(path, header=False, index=False, float_format="%.6g")
+    table.to_csv(path, header=False, index=False, float_format=FLOAT_FORMAT)
     return path
 
 
 def main() -> None:
-    args = parse_args()
-    for name in ("input_train_uri", "input_validation_uri", "code_bundle_uri", "output_prefix"):
-        if getattr(args, name):
-            log(SCRIPT, "{} = {}".format(name.replace("_", "-"), getattr(args, name)))
+    args = parse_arguments(SCRIPT, log, [("--test-fraction", float, 0.0), ("--split-seed", int, 0)])
     sources = {
         "train": single_csv(container_path("opt/ml/processing/input/train")),
         "validation": single_csv(container_path("opt/ml/processing/input/validation")),
@@ -229,8 +208,8 @@ def main() -> None:
         )
         log(SCRIPT, "held back {} validation rows as the test set".format(len(raw["test"])))
     learned = learn(raw["train"])
-    for key in ("age_median", "age_by_title", "fare_median", "fare_by_class", "port_mode"):
-        log(SCRIPT, "learned on train: {} = {}".format(key, learned[key]))
+    for line in learned_summary(learned):
+        log(SCRIPT, line)
     log(SCRIPT, "features ({}): {}".format(len(FEATURES), ", ".join(FEATURES)))
     for split in [name for name in ("train", "validation", "test") if name in raw]:
         table = features(raw[split], learned, is_train=split == "train")

@@ -20,47 +20,42 @@ when it is set.
 
 from __future__ import annotations
 
-import argparse
 import os
 from typing import Dict, List
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from step_common import StepError, container_path, log, run_main, single_csv
+from titanic_schema import (
+    AGE_BAND_EDGES,
+    AGE_FALLBACK,
+    CLASSES,
+    FARE_FALLBACK,
+    FEATURES,
+    FLOAT_FEATURES,
+    FLOAT_FORMAT,
+    LABEL,
+    LABEL_VALUES,
+    NO_TICKET_COMPANIONS,
+    NON_NEGATIVE,
+    NOT_MISSING,
+    NUMERIC_COLUMNS,
+    PORT_FALLBACK,
+    PORTS,
+    RARE_TITLE,
+    REQUIRED_COLUMNS,
+    RULES,
+    SEXES,
+    TICKET_SURVIVAL_DECIMALS,
+    TITLE_PATTERN,
+    TITLE_SYNONYMS,
+    TITLES,
+    learned_summary,
+    parse_arguments,
+)
 
 SCRIPT = "preprocess_spark.py"
-LABEL = "Survived"
-REQUIRED_COLUMNS = [
-    "Survived", "Pclass", "Name", "Sex", "Age", "SibSp", "Parch", "Ticket", "Fare", "Cabin",
-    "Embarked",
-]  # fmt: skip
-NUMERIC_COLUMNS = ["Survived", "Pclass", "Age", "SibSp", "Parch", "Fare"]
-NOT_MISSING = ["Survived", "Pclass", "Sex", "SibSp", "Parch"]
-TITLES = ["Mr", "Mrs", "Miss", "Master", "Rare"]
-TITLE_SYNONYMS = {"Mlle": "Miss", "Ms": "Miss", "Mme": "Mrs"}
-PORTS = ["C", "Q", "S"]
-AGE_BAND_EDGES = [12, 18, 30, 45, 60]
-FEATURES = (
-    ["Pclass", "Sex", "AgeBand", "FamilySize", "IsAlone", "Fare", "FarePerPerson",
-     "CabinKnown"]
-    + ["Embarked_" + port for port in PORTS]
-    + ["Title_" + title for title in TITLES]
-    + ["TicketSurvival"]
-)  # fmt: skip
-FLOAT_COLUMNS = {"Fare", "FarePerPerson", "TicketSurvival"}
 ROW = "_row"  # the line number order of the input file
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog=SCRIPT)
-    parser.add_argument("--input-train-uri", default="")
-    parser.add_argument("--input-validation-uri", default="")
-    parser.add_argument("--code-bundle-uri", default="")
-    parser.add_argument("--output-prefix", default="")
-    args, unknown = parser.parse_known_args()
-    if unknown:
-        log(SCRIPT, "ignoring unknown arguments: {}".format(" ".join(unknown)))
-    return args
 
 
 def read_raw(spark: SparkSession, path: str) -> DataFrame:
@@ -83,15 +78,12 @@ def read_raw(spark: SparkSession, path: str) -> DataFrame:
         for c in NUMERIC_COLUMNS
     ]
     sex = F.lower(F.trim(F.col("Sex")))
-    checks += [
-        (LABEL, ~F.col(LABEL + "_num").isin(0.0, 1.0), "labels must be 0 or 1, found"),
-        ("Pclass", ~F.col("Pclass_num").isin(1.0, 2.0, 3.0), "must be 1, 2 or 3, found"),
-        ("Sex", ~sex.isin("male", "female"), "must be male or female, found"),
-        ("SibSp", F.col("SibSp_num") < 0, "must be >= 0, found"),
-        ("Parch", F.col("Parch_num") < 0, "must be >= 0, found"),
-        ("Age", F.col("Age_num") < 0, "must be >= 0, found"),
-        ("Fare", F.col("Fare_num") < 0, "must be >= 0, found"),
-    ]
+    invalid = [
+        (LABEL, ~F.col(LABEL + "_num").isin(*[float(v) for v in LABEL_VALUES])),
+        ("Pclass", ~F.col("Pclass_num").isin(*[float(v) for v in CLASSES])),
+        ("Sex", ~sex.isin(*SEXES)),
+    ] + [(column, F.col(column + "_num") < 0) for column in NON_NEGATIVE]
+    checks += [(column, bad, RULES[column] + ", found") for column, bad in invalid]
     # One pass: the first offending row of each check.
     firsts = frame.select(
         *[F.min(F.when(bad, F.col(ROW))).alias(str(i)) for i, (_, bad, _) in enumerate(checks)],
@@ -120,10 +112,10 @@ def read_raw(spark: SparkSession, path: str) -> DataFrame:
 
 
 def titles(frame: DataFrame) -> Column:
-    found = F.trim(F.regexp_extract(F.coalesce(F.col("Name"), F.lit("")), r",\s*([^.]+)\.", 1))
+    found = F.trim(F.regexp_extract(F.coalesce(F.col("Name"), F.lit("")), TITLE_PATTERN, 1))
     for synonym, title in TITLE_SYNONYMS.items():
         found = F.when(found == synonym, F.lit(title)).otherwise(found)
-    return F.when(found.isin(*TITLES), found).otherwise(F.lit("Rare"))
+    return F.when(found.isin(*TITLES), found).otherwise(F.lit(RARE_TITLE))
 
 
 def learn(train: DataFrame) -> Dict[str, object]:
@@ -140,13 +132,13 @@ def learn(train: DataFrame) -> Dict[str, object]:
         .first()
     )
     return {
-        "age_median": float(medians["age"]) if medians["age"] is not None else 28.0,
+        "age_median": float(medians["age"]) if medians["age"] is not None else AGE_FALLBACK,
         "age_by_title": {r["t"]: float(r["m"]) for r in by_title.collect() if r["m"] is not None},
-        "fare_median": float(medians["fare"]) if medians["fare"] is not None else 14.45,
+        "fare_median": float(medians["fare"]) if medians["fare"] is not None else FARE_FALLBACK,
         "fare_by_class": {
             int(r["Pclass"]): float(r["m"]) for r in by_class.collect() if r["m"] is not None
         },
-        "port_mode": ports["Embarked"] if ports is not None else "S",
+        "port_mode": ports["Embarked"] if ports is not None else PORT_FALLBACK,
     }
 
 
@@ -198,7 +190,9 @@ def features(frame: DataFrame, train: DataFrame, learned: Dict, is_train: bool) 
     survivors, passengers = F.col("_survivors").cast("double"), F.col("_passengers").cast("double")
     if is_train:
         survivors, passengers = survivors - F.col(LABEL), passengers - 1
-    rate = F.when(passengers > 0, survivors / F.greatest(passengers, F.lit(1.0))).otherwise(0.5)
+    rate = F.when(passengers > 0, survivors / F.greatest(passengers, F.lit(1.0))).otherwise(
+        NO_TICKET_COMPANIONS
+    )
     return table.withColumn("TicketSurvival", rate).select(ROW, LABEL, *FEATURES)
 
 
@@ -211,8 +205,8 @@ def csv_line(row) -> str:  # type: ignore[no-untyped-def]
     for name in [LABEL, *FEATURES]:
         value = row[name]
         if name == "TicketSurvival":
-            value = float(np.round(value, 6))
-        cells.append("%.6g" % value if name in FLOAT_COLUMNS else str(int(value)))
+            value = float(np.round(value, TICKET_SURVIVAL_DECIMALS))
+        cells.append(FLOAT_FORMAT % value if name in FLOAT_FEATURES else str(int(value)))
     return ",".join(cells)
 
 
@@ -230,10 +224,7 @@ def write(table: DataFrame, folder: str, name: str) -> int:
 
 
 def main() -> None:
-    args = parse_args()
-    for name in ("input_train_uri", "input_validation_uri", "code_bundle_uri", "output_prefix"):
-        if getattr(args, name):
-            log(SCRIPT, "{} = {}".format(name.replace("_", "-"), getattr(args, name)))
+    parse_arguments(SCRIPT, log)
     sources = {
         "train": single_csv(container_path("opt/ml/processing/input/train")),
         "validation": single_csv(container_path("opt/ml/processing/input/validation")),
@@ -243,8 +234,8 @@ def main() -> None:
     try:
         raw = {split: read_raw(spark, path).cache() for split, path in sources.items()}
         learned = learn(raw["train"])
-        for key in ("age_median", "age_by_title", "fare_median", "fare_by_class", "port_mode"):
-            log(SCRIPT, "learned on train: {} = {}".format(key, learned[key]))
+        for line in learned_summary(learned):
+            log(SCRIPT, line)
         for split in ("train", "validation"):
             table = features(raw[split], raw["train"], learned, is_train=split == "train")
             folder = container_path("opt/ml/processing/output/" + split)
