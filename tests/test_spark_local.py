@@ -1,12 +1,13 @@
 """Spark steps on the local engine with real Spark (local mode): the PySpark Titanic example
 (spec/examples/titanic-spark.yaml) runs end to end, its preprocessing writes byte-identical
 files to preprocess.py's on the curated data, and the configuration input is applied.
-Plus the entrypoint and configuration handling, without starting Spark."""
+Plus the entrypoint, dependency and configuration handling, without starting Spark."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,8 +20,9 @@ from titanic_support import ROOT, seed_titanic
 from compiler.emit.spark import SPARK_BOOTSTRAP
 from pipeline.local.backend import LocalBackend
 from pipeline.local.containers import local_command
-from pipeline.local.errors import CannotRunLocally
+from pipeline.local.errors import CannotRunLocally, StepFailed
 from pipeline.local.steps.spark import spark_submit_command
+from pipeline.local.store import ObjectStore
 
 SPEC = ROOT / "spec" / "examples" / "titanic-spark.yaml"
 HEAD = ["/bin/sh", "-c", SPARK_BOOTSTRAP, "smspark-submit"]
@@ -157,3 +159,67 @@ def test_dependencies_and_configuration_become_spark_submit_options(tmp_path: Pa
     assert command[-2:] == ["--out", str(tmp_path / "opt/ml/processing/output")]
     assert env["K"] == "v"
     assert "configuration yarn-site: not applied (no local-mode equivalent)" in logged
+
+
+def submit_in(tmp_path: Path, *options: str) -> tuple[list[str], dict[str, str], list[str]]:
+    """spark_submit_command for an app.py in the sandbox `tmp_path` with these options."""
+    code = tmp_path / CODE.lstrip("/")
+    code.mkdir(parents=True, exist_ok=True)
+    (code / "app.py").write_text("")
+    submit = local_command("Prep", [*HEAD, *options, f"{CODE}/app.py"]).spark
+    assert submit is not None
+    logged: list[str] = []
+    store = ObjectStore(tmp_path / "store")
+    command, env = spark_submit_command(submit, tmp_path, code / "app.py", [], store, logged.append)
+    return command, env, logged
+
+
+def test_s3_dependencies_come_from_the_object_store(tmp_path: Path) -> None:
+    store = ObjectStore(tmp_path / "store")
+    for key in ("libs/geo.zip", "jars/udfs.jar"):
+        store.path_for(f"s3://bucket/{key}").parent.mkdir(parents=True, exist_ok=True)
+        store.path_for(f"s3://bucket/{key}").write_bytes(b"PK")
+    command, _, _ = submit_in(
+        tmp_path, "--py-files", "s3://bucket/libs/geo.zip", "--jars", "s3a://bucket/jars/udfs.jar"
+    )
+    assert command[command.index("--py-files") + 1] == str(
+        store.path_for("s3://bucket/libs/geo.zip")
+    )
+    assert command[command.index("--jars") + 1] == str(store.path_for("s3://bucket/jars/udfs.jar"))
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("s3://bucket/libs/absent.zip", "spark dependency s3://bucket/libs/absent.zip is not in"),
+        (f"{CODE}/absent.py", f"spark dependency {CODE}/absent.py does not exist"),
+        (f"{CODE}/empty", f"found zero files in {CODE}/empty"),
+    ],
+    ids=["object not in the store", "file not in the bundle", "empty folder"],
+)
+def test_a_missing_dependency_fails_the_step(tmp_path: Path, option: str, message: str) -> None:
+    (tmp_path / CODE.lstrip("/") / "empty").mkdir(parents=True)
+    with pytest.raises(StepFailed, match=re.escape(message)):
+        submit_in(tmp_path, "--py-files", option)
+
+
+def test_verbose_and_the_python_of_driver_and_workers(tmp_path: Path) -> None:
+    command, env, _ = submit_in(tmp_path, "-v")
+    assert command[1:4] == ["--master", f"local[{os.cpu_count() or 1}]", "--verbose"]
+    # Spark's Python workers must run this interpreter (it has pyspark and the engine's
+    # packages), not whatever `python3` is first on PATH.
+    assert env["PYSPARK_PYTHON"] == env["PYSPARK_DRIVER_PYTHON"] == sys.executable
+    assert env["SPARK_LOCAL_IP"] == "127.0.0.1"
+
+
+def test_a_configuration_that_is_not_json_fails_the_step(tmp_path: Path) -> None:
+    conf = tmp_path / "opt/ml/processing/input/conf"
+    conf.mkdir(parents=True)
+    (conf / "configuration.json").write_text("[{not json")
+    with pytest.raises(StepFailed, match=re.escape("configuration.json is not JSON")):
+        submit_in(tmp_path)
+
+
+def test_another_shell_entrypoint_is_not_taken_for_spark() -> None:
+    with pytest.raises(CannotRunLocally, match="cannot run the entrypoint"):
+        local_command("Prep", ["/bin/sh", "-c", "echo hello", "smspark-submit", f"{CODE}/a.py"])

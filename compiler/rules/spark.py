@@ -127,5 +127,12 @@ def spark_dependency(ctx: SpecContext) -> Iterator[Diagnostic]:
 
 
 def _relative(path: str) -> bool:
+    """A relative path inside the bundle: not absolute, no "..", and no URI of another scheme
+    (https://..., s3a://...), which would otherwise read as the folders "https:" and so on."""
     pure = PurePosixPath(path)
-    return bool(path.strip()) and not pure.is_absolute() and ".." not in pure.parts
+    return (
+        bool(path.strip())
+        and not pure.is_absolute()
+        and ".." not in pure.parts
+        and not (pure.parts and pure.parts[0].endswith(":"))
+    )
