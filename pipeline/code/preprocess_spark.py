@@ -23,36 +23,10 @@ from __future__ import annotations
 import os
 from typing import Dict, List
 
+import titanic_schema as schema
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from step_common import StepError, container_path, log, run_main, single_csv
-from titanic_schema import (
-    AGE_BAND_EDGES,
-    AGE_FALLBACK,
-    CLASSES,
-    FARE_FALLBACK,
-    FEATURES,
-    FLOAT_FEATURES,
-    FLOAT_FORMAT,
-    LABEL,
-    LABEL_VALUES,
-    NO_TICKET_COMPANIONS,
-    NON_NEGATIVE,
-    NOT_MISSING,
-    NUMERIC_COLUMNS,
-    PORT_FALLBACK,
-    PORTS,
-    RARE_TITLE,
-    REQUIRED_COLUMNS,
-    RULES,
-    SEXES,
-    TICKET_SURVIVAL_DECIMALS,
-    TITLE_PATTERN,
-    TITLE_SYNONYMS,
-    TITLES,
-    learned_summary,
-    parse_arguments,
-)
 
 SCRIPT = "preprocess_spark.py"
 ROW = "_row"  # the line number order of the input file
@@ -66,24 +40,27 @@ def read_raw(spark: SparkSession, path: str) -> DataFrame:
         .option("mode", "FAILFAST")
         .csv("file://" + os.path.abspath(path))
     )
-    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
+    missing = [column for column in schema.REQUIRED_COLUMNS if column not in frame.columns]
     if missing:
         raise StepError("{}: missing required column(s): {}".format(path, ", ".join(missing)))
     frame = frame.withColumn(ROW, F.monotonically_increasing_id())
-    for column in NUMERIC_COLUMNS:
+    for column in schema.NUMERIC_COLUMNS:
         frame = frame.withColumn(column + "_num", F.col(column).cast("double"))
-    checks = [(column, F.col(column).isNull(), "missing value") for column in NOT_MISSING]
+    checks = [(column, F.col(column).isNull(), "missing value") for column in schema.NOT_MISSING]
     checks += [
         (c, F.col(c).isNotNull() & F.col(c + "_num").isNull(), "non-numeric value")
-        for c in NUMERIC_COLUMNS
+        for c in schema.NUMERIC_COLUMNS
     ]
     sex = F.lower(F.trim(F.col("Sex")))
     invalid = [
-        (LABEL, ~F.col(LABEL + "_num").isin(*[float(v) for v in LABEL_VALUES])),
-        ("Pclass", ~F.col("Pclass_num").isin(*[float(v) for v in CLASSES])),
-        ("Sex", ~sex.isin(*SEXES)),
-    ] + [(column, F.col(column + "_num") < 0) for column in NON_NEGATIVE]
-    checks += [(column, bad, RULES[column] + ", found") for column, bad in invalid]
+        (
+            schema.LABEL,
+            ~F.col(schema.LABEL + "_num").isin(*[float(v) for v in schema.LABEL_VALUES]),
+        ),
+        ("Pclass", ~F.col("Pclass_num").isin(*[float(v) for v in schema.CLASSES])),
+        ("Sex", ~sex.isin(*schema.SEXES)),
+    ] + [(column, F.col(column + "_num") < 0) for column in schema.NON_NEGATIVE]
+    checks += [(column, bad, schema.RULES[column] + ", found") for column, bad in invalid]
     # One pass: the first offending row of each check.
     firsts = frame.select(
         *[F.min(F.when(bad, F.col(ROW))).alias(str(i)) for i, (_, bad, _) in enumerate(checks)],
@@ -106,16 +83,16 @@ def read_raw(spark: SparkSession, path: str) -> DataFrame:
             raise StepError(
                 "{}: column {}: {}{} on line {}".format(path, column, rule, shown, line)
             )
-    for column in NUMERIC_COLUMNS:
+    for column in schema.NUMERIC_COLUMNS:
         frame = frame.withColumn(column, F.col(column + "_num")).drop(column + "_num")
     return frame
 
 
 def titles(frame: DataFrame) -> Column:
-    found = F.trim(F.regexp_extract(F.coalesce(F.col("Name"), F.lit("")), TITLE_PATTERN, 1))
-    for synonym, title in TITLE_SYNONYMS.items():
+    found = F.trim(F.regexp_extract(F.coalesce(F.col("Name"), F.lit("")), schema.TITLE_PATTERN, 1))
+    for synonym, title in schema.TITLE_SYNONYMS.items():
         found = F.when(found == synonym, F.lit(title)).otherwise(found)
-    return F.when(found.isin(*TITLES), found).otherwise(F.lit(RARE_TITLE))
+    return F.when(found.isin(*schema.TITLES), found).otherwise(F.lit(schema.RARE_TITLE))
 
 
 def learn(train: DataFrame) -> Dict[str, object]:
@@ -125,20 +102,22 @@ def learn(train: DataFrame) -> Dict[str, object]:
     by_title = train.groupBy(titles(train).alias("t")).agg(F.median("Age").alias("m"))
     by_class = train.groupBy("Pclass").agg(F.median("Fare").alias("m"))
     ports = (
-        train.where(F.col("Embarked").isin(*PORTS))
+        train.where(F.col("Embarked").isin(*schema.PORTS))
         .groupBy("Embarked")
         .count()
         .orderBy(F.desc("count"), F.asc("Embarked"))
         .first()
     )
     return {
-        "age_median": float(medians["age"]) if medians["age"] is not None else AGE_FALLBACK,
+        "age_median": float(medians["age"]) if medians["age"] is not None else schema.AGE_FALLBACK,
         "age_by_title": {r["t"]: float(r["m"]) for r in by_title.collect() if r["m"] is not None},
-        "fare_median": float(medians["fare"]) if medians["fare"] is not None else FARE_FALLBACK,
+        "fare_median": float(medians["fare"])
+        if medians["fare"] is not None
+        else schema.FARE_FALLBACK,
         "fare_by_class": {
             int(r["Pclass"]): float(r["m"]) for r in by_class.collect() if r["m"] is not None
         },
-        "port_mode": ports["Embarked"] if ports is not None else PORT_FALLBACK,
+        "port_mode": ports["Embarked"] if ports is not None else schema.PORT_FALLBACK,
     }
 
 
@@ -164,19 +143,19 @@ def features(frame: DataFrame, train: DataFrame, learned: Dict, is_train: bool) 
     )
     port = F.trim(F.coalesce(F.col("Embarked"), F.lit(learned["port_mode"])))
     columns = {
-        LABEL: F.col(LABEL).cast("int"),
+        schema.LABEL: F.col(schema.LABEL).cast("int"),
         "Pclass": F.col("Pclass").cast("int"),
         "Sex": (F.lower(F.trim(F.col("Sex"))) == "male").cast("int"),
-        "AgeBand": sum((age > edge).cast("int") for edge in AGE_BAND_EDGES),
+        "AgeBand": sum((age > edge).cast("int") for edge in schema.AGE_BAND_EDGES),
         "FamilySize": family,
         "IsAlone": (family == 1).cast("int"),
         "Fare": fare,
         "FarePerPerson": fare / family,
         "CabinKnown": F.col("Cabin").isNotNull().cast("int"),
     }
-    for name in PORTS:
+    for name in schema.PORTS:
         columns["Embarked_" + name] = (port == name).cast("int")
-    for name in TITLES:
+    for name in schema.TITLES:
         columns["Title_" + name] = (title == name).cast("int")
     ticket = F.coalesce(F.col("Ticket"), F.lit(""))
     table = frame.select(
@@ -184,16 +163,16 @@ def features(frame: DataFrame, train: DataFrame, learned: Dict, is_train: bool) 
     )
     # Survival rate of the *other* training passengers on the same ticket; 0.5 if none.
     stats = train.groupBy(F.coalesce(F.col("Ticket"), F.lit("")).alias("_ticket")).agg(
-        F.sum(LABEL).alias("_survivors"), F.count(F.lit(1)).alias("_passengers")
+        F.sum(schema.LABEL).alias("_survivors"), F.count(F.lit(1)).alias("_passengers")
     )
     table = table.join(stats, "_ticket", "left").fillna(0, ["_survivors", "_passengers"])
     survivors, passengers = F.col("_survivors").cast("double"), F.col("_passengers").cast("double")
     if is_train:
-        survivors, passengers = survivors - F.col(LABEL), passengers - 1
+        survivors, passengers = survivors - F.col(schema.LABEL), passengers - 1
     rate = F.when(passengers > 0, survivors / F.greatest(passengers, F.lit(1.0))).otherwise(
-        NO_TICKET_COMPANIONS
+        schema.NO_TICKET_COMPANIONS
     )
-    return table.withColumn("TicketSurvival", rate).select(ROW, LABEL, *FEATURES)
+    return table.withColumn("TicketSurvival", rate).select(ROW, schema.LABEL, *schema.FEATURES)
 
 
 def csv_line(row) -> str:  # type: ignore[no-untyped-def]
@@ -202,11 +181,13 @@ def csv_line(row) -> str:  # type: ignore[no-untyped-def]
     import numpy as np
 
     cells = []
-    for name in [LABEL, *FEATURES]:
+    for name in [schema.LABEL, *schema.FEATURES]:
         value = row[name]
         if name == "TicketSurvival":
-            value = float(np.round(value, TICKET_SURVIVAL_DECIMALS))
-        cells.append(FLOAT_FORMAT % value if name in FLOAT_FEATURES else str(int(value)))
+            value = float(np.round(value, schema.TICKET_SURVIVAL_DECIMALS))
+        cells.append(
+            schema.FLOAT_FORMAT % value if name in schema.FLOAT_FEATURES else str(int(value))
+        )
     return ",".join(cells)
 
 
@@ -224,7 +205,7 @@ def write(table: DataFrame, folder: str, name: str) -> int:
 
 
 def main() -> None:
-    parse_arguments(SCRIPT, log)
+    schema.parse_arguments(SCRIPT, log)
     sources = {
         "train": single_csv(container_path("opt/ml/processing/input/train")),
         "validation": single_csv(container_path("opt/ml/processing/input/validation")),
@@ -234,7 +215,7 @@ def main() -> None:
     try:
         raw = {split: read_raw(spark, path).cache() for split, path in sources.items()}
         learned = learn(raw["train"])
-        for line in learned_summary(learned):
+        for line in schema.learned_summary(learned):
             log(SCRIPT, line)
         for split in ("train", "validation"):
             table = features(raw[split], raw["train"], learned, is_train=split == "train")
