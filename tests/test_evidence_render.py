@@ -78,7 +78,38 @@ def sagemaker_unreadable(titanic: dict[str, Any]) -> Any:
     return replace(found, spec=spec)
 
 
+def local_cached_with_package_facts(titanic: dict[str, Any]) -> Any:
+    """Facts the other cases leave empty: a bundle digest, ETag and note, cached steps of
+    every job kind, a package with its model data, image and a metric of its own."""
+    fake = Fake(name="local", proof=None)
+    found = collect(fake, titanic)
+    proof = ObjectProof(BUNDLE, True, "local object store `objects`", 7, "f" * 64, "e1", "ok")
+    steps = [
+        replace(step, cache_source_execution="arn:x:pipeline/p/execution/cached01")
+        if step.name == "TrainModel"
+        else step
+        for step in found.steps
+    ]
+    steps[0] = replace(steps[0], type="Transform")
+    steps[1] = replace(steps[1], type="Training", metadata={"TrainingJobArn": "arn:train"})
+    package = replace(
+        found.packages[0],
+        model_data_url="s3://bucket/model.tar.gz",
+        image="xgboost:1.7-1",
+        metrics={"accuracy": 0.83, "auc": 0.9},
+    )
+    return replace(
+        found,
+        bundle=replace(found.bundle, proof=proof),
+        steps=steps,
+        packages=[package],
+        logs={"TrainModel": "`train.log`", "ModelEvaluation": "pipe | and\nnew line"},
+        package_group="titanic-survival-xgboost",
+    )
+
+
 CASES = {
+    "local-cached-package-facts": local_cached_with_package_facts,
     "sagemaker-recorded": sagemaker_recorded,
     "local-gate-not-met": local_gate_not_met,
     "sagemaker-failed": sagemaker_failed,
