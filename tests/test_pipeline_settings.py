@@ -101,3 +101,15 @@ def test_steps_says_once_what_has_no_local_effect(tmp_path: Path) -> None:
     arn = backend.start("plain", {})
     assert backend.wait(arn, timeout=120)
     assert "note:" not in CliRunner().invoke(cli, ["steps", arn, "--state-dir", str(state)]).output
+
+
+def test_the_settings_file_bytes_are_stable_and_reviewable() -> None:
+    """Sorted keys, two-space indent, UTF-8 kept as written and a final newline: the file is
+    committed and diffed in review like the definition."""
+    from compiler.emit.settings import dumps_settings
+
+    settings = {"Tags": [{"Value": "équipe", "Key": "team"}], "A": 1}
+    assert dumps_settings(settings) == (
+        '{\n  "A": 1,\n  "Tags": [\n    {\n      "Key": "team",\n      "Value": "équipe"\n'
+        "    }\n  ]\n}\n"
+    )
