@@ -170,6 +170,17 @@ def compute_metrics(labels: np.ndarray, scores: np.ndarray) -> Dict[str, Dict]:
     }
 
 
+def write_report(report: Dict[str, Dict]) -> str:
+    """evaluation.json in the step's evaluation output (the gate's property file); its path."""
+    out_folder = container_path("opt/ml/processing/evaluation")
+    os.makedirs(out_folder, exist_ok=True)
+    out_path = os.path.join(out_folder, "evaluation.json")
+    with open(out_path, "w") as handle:
+        json.dump(report, handle, indent=2)
+        handle.write("\n")
+    return out_path
+
+
 def main() -> None:
     args = parse_args()
     booster = load_booster(container_path("opt/ml/processing/model"))
@@ -187,12 +198,7 @@ def main() -> None:
     booster.set_param("nthread", 1)
     scores = booster.predict(xgb.DMatrix(features, nthread=1))
     report = compute_metrics(labels, scores)
-    out_folder = container_path("opt/ml/processing/evaluation")
-    os.makedirs(out_folder, exist_ok=True)
-    out_path = os.path.join(out_folder, "evaluation.json")
-    with open(out_path, "w") as handle:
-        json.dump(report, handle, indent=2)
-        handle.write("\n")
+    out_path = write_report(report)
     accuracy = report["metrics"]["accuracy"]
     log(SCRIPT, "metrics: {}".format(json.dumps(report["metrics"])))
     log(SCRIPT, "wrote {}".format(out_path))

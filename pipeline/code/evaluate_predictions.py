@@ -14,7 +14,7 @@ import json
 import os
 
 import numpy as np
-from evaluate import compute_metrics
+from evaluate import compute_metrics, write_report
 from step_common import StepError, container_path, log, run_main
 
 SCRIPT = "evaluate_predictions.py"
@@ -42,12 +42,7 @@ def read_predictions(folder: str) -> np.ndarray:
 def main() -> None:
     table = read_predictions(container_path("opt/ml/processing/predictions"))
     report = compute_metrics(table[:, 0].astype(int), table[:, 1])
-    out_folder = container_path("opt/ml/processing/evaluation")
-    os.makedirs(out_folder, exist_ok=True)
-    out_path = os.path.join(out_folder, "evaluation.json")
-    with open(out_path, "w") as handle:
-        json.dump(report, handle, indent=2)
-        handle.write("\n")
+    write_report(report)
     log(SCRIPT, "metrics: {}".format(json.dumps(report["metrics"])))
 
 
