@@ -30,6 +30,7 @@ from compiler.emit.bootstrap import BUNDLE_BOOTSTRAP, CODE_DIR
 from compiler.emit.definition import resolve_images
 from compiler.emit.processing import CODE_INPUT_NAME
 from compiler.emit.retry import step_retry_policies
+from compiler.emit_sdk_common import sdk_step_identity
 from compiler.emit_sdk_handoff import sdk_callback_step, sdk_lambda_step, sdk_output_property
 from compiler.emit_sdk_spark import offline_configuration_upload, sdk_spark_step_args
 from compiler.errors import UsageError
@@ -389,9 +390,7 @@ class _Builder:
             property_files=files or None,
             cache_config=self.cache(step),
             retry_policies=self.retry_policies(step),
-            display_name=step.display_name,
-            description=step.description,
-            depends_on=list(step.depends_on) or None,
+            **sdk_step_identity(step),
         )
 
     def channels(self, step: TrainingStep | TuningStep) -> list[Any]:
@@ -478,9 +477,7 @@ class _Builder:
             step_args=trainer.train(),
             cache_config=self.cache(step),
             retry_policies=self.retry_policies(step),
-            display_name=step.display_name,
-            description=step.description,
-            depends_on=list(step.depends_on) or None,
+            **sdk_step_identity(step),
         )
 
     def metrics_source(self, metrics: MetricsFile) -> Any:
@@ -529,9 +526,7 @@ class _Builder:
             name=step.name,
             step_args=step_args,
             retry_policies=self.retry_policies(step),
-            display_name=step.display_name,
-            description=step.description,
-            depends_on=list(step.depends_on) or None,
+            **sdk_step_identity(step),
         )
 
     def condition(self, step: ConditionStep, by_name: dict[str, Step]) -> Any:
@@ -552,9 +547,7 @@ class _Builder:
             conditions=built,
             if_steps=branch(step.if_steps),
             else_steps=branch(step.else_steps),
-            display_name=step.display_name,
-            description=step.description,
-            depends_on=list(step.depends_on) or None,
+            **sdk_step_identity(step),
         )
 
     def fail(self, step: FailStep) -> Any:
@@ -563,9 +556,7 @@ class _Builder:
         return SdkFailStep(
             name=step.name,
             error_message=self.text(step.error_message),
-            display_name=step.display_name,
-            description=step.description,
-            depends_on=list(step.depends_on) or None,
+            **sdk_step_identity(step),
         )
 
     def step(self, step: Step, by_name: dict[str, Step]) -> Any:

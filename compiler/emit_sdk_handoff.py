@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from compiler.emit_sdk_common import sdk_step_identity
 from compiler.model import CallbackStep, LambdaStep
 
 
@@ -24,14 +25,12 @@ def sdk_lambda_step(step: LambdaStep, value: Callable[[Any], Any], session: Any)
     return SdkLambdaStep(
         name=step.name,
         lambda_func=Lambda(function_arn=step.function_arn, session=session),
-        display_name=step.display_name,
-        description=step.description,
         inputs={key: value(item) for key, item in step.inputs.items()},
         outputs=[
             LambdaOutput(output_name=o.name, output_type=LambdaOutputTypeEnum[o.type])
             for o in step.outputs
         ],
-        depends_on=list(step.depends_on) or None,
+        **sdk_step_identity(step),
     )
 
 
@@ -50,9 +49,7 @@ def sdk_callback_step(step: CallbackStep, value: Callable[[Any], Any]) -> Any:
             CallbackOutput(output_name=o.name, output_type=CallbackOutputTypeEnum[o.type])
             for o in step.outputs
         ],
-        display_name=step.display_name,
-        description=step.description,
-        depends_on=list(step.depends_on) or None,
+        **sdk_step_identity(step),
     )
 
 

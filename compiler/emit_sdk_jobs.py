@@ -11,6 +11,7 @@ from typing import Any
 from compiler import property_paths
 from compiler.emit.script_mode import REGION, inference_environment
 from compiler.emit.values import EmitContext, split_s3_uri
+from compiler.emit_sdk_common import sdk_step_identity
 from compiler.model import (
     CategoricalRange,
     IntegerRange,
@@ -93,9 +94,7 @@ def tuning(builder: Any, step: TuningStep) -> Any:
         name=step.name,
         step_args=tuner.tune(inputs=channels),
         cache_config=builder.cache(step),
-        display_name=step.display_name,
-        description=step.description,
-        depends_on=list(step.depends_on) or None,
+        **sdk_step_identity(step),
     )
 
 
@@ -122,9 +121,7 @@ def model(builder: Any, step: ModelStep) -> Any:
     return SdkModelStep(
         name=step.name,
         step_args=model_builder.build(),
-        display_name=step.display_name,
-        description=step.description,
-        depends_on=list(step.depends_on) or None,
+        **sdk_step_identity(step),
     )
 
 
@@ -163,7 +160,5 @@ def transform(builder: Any, step: TransformStep) -> Any:
         name=step.name,
         step_args=step_args,
         cache_config=builder.cache(step),
-        display_name=step.display_name,
-        description=step.description,
-        depends_on=list(step.depends_on) or None,
+        **sdk_step_identity(step),
     )
