@@ -55,7 +55,7 @@ RULE_TESTS = (
     "tests/test_typed_values.py",
     "tests/test_rules_without_env.py",
 )
-EMIT_TESTS = (*RULE_TESTS, "tests/test_cli_compile.py")
+EMIT_TESTS = (*RULE_TESTS, "tests/test_emit_units.py", "tests/test_cli_compile.py")
 EVIDENCE_TESTS = (
     "tests/test_evidence_items.py",
     "tests/test_evidence_expected.py",
