@@ -34,15 +34,6 @@ CASES = (
         for spec in sorted(ROOT.glob("spec/examples/*.yaml"))
     ]
 )
-CASES = [
-    ("spec/titanic-modelbuild.yaml", "dev", {}),
-    # Outside the SDK's "Eureka GA" regions its default experiment config is dropped.
-    ("spec/titanic-modelbuild.yaml", "dev", {"region": "me-central-1"}),
-    ("spec/examples/titanic-approval.yaml", "dev", {}),
-] + [
-    (str(spec.relative_to(ROOT)), "test", {})
-    for spec in sorted(ROOT.glob("tests/golden/*/spec.yaml"))
-]
 
 
 def sdk_and_compiled(
