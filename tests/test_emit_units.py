@@ -3,6 +3,7 @@ hold it), an S3 URI the rules would reject, and the guard for a reference the ru
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 import yaml
 
 from compiler.compile import compile_spec_file
+from compiler.emit.metadata import joined, pieces, promised_paths
 from compiler.emit.values import EmitContext, output_property, split_s3_uri
 from compiler.references import StepOutputRef
 
@@ -70,3 +72,25 @@ def test_a_reference_to_a_step_without_outputs_is_refused_by_name(tmp_path: Path
     ctx = EmitContext(spec=compiled.spec, images={})
     with pytest.raises(ValueError, match=r"^step Gate has no outputs$"):
         output_property(ctx, StepOutputRef(step="Gate", output="x"))
+
+
+def test_metadata_pieces_cut_at_the_quota_and_join_back() -> None:
+    text = "a" * 1024 + "b" * 1024 + "c"
+    cut = pieces("smpipe-x-", text)
+    assert cut == {"smpipe-x-0": "a" * 1024, "smpipe-x-1": "b" * 1024, "smpipe-x-2": "c"}
+    assert pieces("smpipe-x-", "short") == {"smpipe-x-0": "short"}
+    assert pieces("smpipe-x-", "") == {}
+    assert joined(cut, "smpipe-x-") == text
+    assert joined({"smpipe-x-1": "b"}, "smpipe-x-") is None  # the pieces start at 0
+    assert joined({"smpipe-x-0": "a", "smpipe-x-2": "c"}, "smpipe-x-") == "a"  # a gap ends them
+    assert joined({"smpipe-x-0": "a", "smpipe-x-1": 5}, "smpipe-x-") == "a"  # so does a non-text
+
+
+def test_promised_paths_read_back_what_compile_wrote() -> None:
+    text = json.dumps({"Report": ["a.b", "c[0]"], "Other": "not a list", 7: [1]})
+    metadata = pieces("smpipe-property-paths-Evaluate-", text)
+    assert promised_paths(metadata, "Evaluate") == {"Report": ["a.b", "c[0]"], "7": ["1"]}
+    assert promised_paths(metadata, "Train") == {}
+    assert promised_paths(pieces("smpipe-property-paths-S-", "[1]"), "S") == {}
+    with pytest.raises(ValueError):
+        promised_paths({"smpipe-property-paths-S-0": "{not json"}, "S")
