@@ -12,6 +12,7 @@ import yaml
 
 from compiler.compile import compile_spec_file
 from compiler.emit.metadata import joined, pieces, promised_paths
+from compiler.emit.spark import configuration_uri
 from compiler.emit.values import EmitContext, output_property, split_s3_uri
 from compiler.references import StepOutputRef
 
@@ -94,3 +95,12 @@ def test_promised_paths_read_back_what_compile_wrote() -> None:
     assert promised_paths(pieces("smpipe-property-paths-S-", "[1]"), "S") == {}
     with pytest.raises(ValueError):
         promised_paths({"smpipe-property-paths-S-0": "{not json"}, "S")
+
+
+def test_the_spark_configuration_uri_does_not_double_a_slash_after_the_artifacts() -> None:
+    spark_golden = GOLDEN.parent / "spark" / "spec.yaml"
+    spec = compile_spec_file(spark_golden, env="test").spec
+    pipeline = spec.pipeline.model_copy(update={"artifacts": "s3://bucket/runX/"})
+    ctx = EmitContext(spec=spec.model_copy(update={"pipeline": pipeline}), images={})
+    uri = configuration_uri(ctx, spec.steps[0])
+    assert uri.startswith(f"s3://bucket/runX/{spec.pipeline.name}/Aggregate/input/conf/")
