@@ -88,7 +88,13 @@ AREAS: dict[str, tuple[str, ...]] = {
 }
 SINGLE: dict[str, tuple[str, ...]] = {
     "pipeline/sagemaker/errors.py": ("tests/sagemaker_backend/test_sagemaker_errors.py",),
-    "pipeline/local/engine.py": LOCAL_TESTS,
+    # In-process runs with stubbed jobs first; two files of real local runs for what they add
+    # (the cache-key runs train models: minutes per surviving mutant, for keys the units pin).
+    "pipeline/local/engine.py": (
+        "tests/test_local_engine_units.py",
+        "tests/test_local_engine.py",
+        "tests/test_local_retry.py",
+    ),
     # Its own tests and the engine's (the cache-key runs add nothing here but minutes).
     "pipeline/local/state.py": (
         "tests/test_local_state.py",

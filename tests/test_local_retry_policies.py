@@ -115,3 +115,110 @@ def test_a_failure_outside_the_policy_types_is_not_retried(
     prep = next(s for s in backend.list_steps(arn) if s.name == "Prep")
     assert (prep.status, prep.attempt) == ("Failed", 1)
     assert backend.describe_execution(arn).status == "Failed"
+
+
+def test_a_failure_is_classified_by_the_first_word_of_its_reason() -> None:
+    assert classify(" CapacityError : padded") == "SageMaker.CAPACITY_ERROR"
+    assert classify("CapacityError") == "SageMaker.CAPACITY_ERROR"  # no message at all
+    assert classify("InternalServerError: a: b") == "SageMaker.JOB_INTERNAL_ERROR"
+    assert classify("Throttling: slow down") == "Step.THROTTLING"
+    assert classify("Capacity Error: two words") is None
+    assert classify("") is None
+
+
+def test_policies_are_read_from_a_definition_step() -> None:
+    step = {
+        "RetryPolicies": [
+            {"ExceptionType": "Step.THROTTLING"},
+            {
+                "ExceptionType": ["SageMaker.CAPACITY_ERROR", "Step.SERVICE_FAULT"],
+                "IntervalSeconds": 5,
+                "BackoffRate": 1.5,
+                "MaxAttempts": 4,
+                "ExpireAfterMin": 30,
+            },
+            {"MaxAttempts": 0},
+        ]
+    }
+    assert retry.policies_of(step) == [
+        Policy(("Step.THROTTLING",), 1.0, 2.0, None, None),
+        Policy(("SageMaker.CAPACITY_ERROR", "Step.SERVICE_FAULT"), 5.0, 1.5, 4, 30.0),
+        Policy((), 1.0, 2.0, 0, None),
+    ]
+    assert retry.policies_of({}) == []
+    assert retry.policies_of({"RetryPolicies": None}) == []
+
+
+def test_next_retry_at_the_limits() -> None:
+    reason = "CapacityError: none"
+    capped = Policy(("SageMaker.CAPACITY_ERROR",), interval_seconds=10, max_attempts=2)
+    assert next_retry([capped], reason, 1, 0.0) == retry.Retry("SageMaker.CAPACITY_ERROR", 20, 0)
+    assert next_retry([capped], reason, 2, 0.0) is None
+    assert next_retry([Policy(("SageMaker.CAPACITY_ERROR",), max_attempts=0)], reason, 0, 0) is None
+    # ExpireAfterMin bounds the first attempt's start to the retry's, inclusive.
+    timed = Policy(("SageMaker.CAPACITY_ERROR",), interval_seconds=10, expire_after_min=2)
+    assert next_retry([timed], reason, 0, 110.0) == retry.Retry("SageMaker.CAPACITY_ERROR", 10, 0)
+    assert next_retry([timed], reason, 0, 110.5) is None
+    assert next_retry([timed], reason, 1, 100.0) == retry.Retry("SageMaker.CAPACITY_ERROR", 20, 0)
+    assert next_retry([timed], reason, 1, 100.5) is None
+    # The first policy that covers the type decides, even when it allows no more retries.
+    again = Policy(("SageMaker.CAPACITY_ERROR",), max_attempts=5)
+    assert next_retry([capped, again], reason, 2, 0.0) is None
+    other = Policy(("Step.THROTTLING",), max_attempts=5)
+    assert next_retry([other, again], reason, 0, 0.0) == retry.Retry(
+        "SageMaker.CAPACITY_ERROR", 1.0, 1
+    )
+    assert next_retry([other], reason, 0, 0.0) is None
+    assert next_retry([again], "AlgorithmError: exit 1", 0, 0.0) is None
+
+
+def test_a_retry_plan_counts_its_retries_and_times_them_from_the_first_attempt() -> None:
+    reason = "CapacityError: none"
+    plan = retry.RetryPlan([Policy(("SageMaker.CAPACITY_ERROR",), 2, 3, max_attempts=2)])
+    assert (plan.retries, plan.decision) == (0, None)
+    assert plan.decide(reason) == retry.Retry("SageMaker.CAPACITY_ERROR", 2, 0)
+    assert plan.decide(reason) == retry.Retry("SageMaker.CAPACITY_ERROR", 6, 0)
+    assert plan.retries == 2
+    assert plan.decide(reason) is None
+    assert (plan.retries, plan.decision) == (2, None)
+    assert plan.decide("AlgorithmError: exit 1") is None
+
+    timed = retry.RetryPlan([Policy(("SageMaker.CAPACITY_ERROR",), 1, 1, expire_after_min=1)])
+    assert timed.decide(reason) is not None
+    timed.started -= 59.5  # the first attempt started just under a minute ago
+    assert timed.decide(reason) is None
+    assert timed.retries == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "scale"), [(None, 1.0), ("0", 0.0), ("0.25", 0.25), ("-3", 0.0), ("fast", 1.0)]
+)
+def test_the_time_scale_of_the_waits(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, scale: float
+) -> None:
+    if value is None:
+        monkeypatch.delenv(retry.TIME_SCALE_VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(retry.TIME_SCALE_VARIABLE, value)
+    assert retry.time_scale() == scale
+
+
+def test_injected_faults_by_step_and_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(retry.FAULTS_VARIABLE, raising=False)
+    assert retry.injected_fault("A", 1) is None
+    monkeypatch.setenv(retry.FAULTS_VARIABLE, "A:CapacityError:2, B:Throttling,C,D:Kind:x,AB:X:5")
+    assert [retry.injected_fault("A", n) for n in (1, 2, 3)] == [
+        "CapacityError: injected by SMPIPE_FAULTS (attempt 1 of 2)",
+        "CapacityError: injected by SMPIPE_FAULTS (attempt 2 of 2)",
+        None,
+    ]
+    assert [retry.injected_fault("B", n) for n in (1, 2)] == [
+        "Throttling: injected by SMPIPE_FAULTS (attempt 1 of 1)",
+        None,
+    ]
+    assert retry.injected_fault("C", 1) is None  # no kind: not a fault
+    assert retry.injected_fault("D", 1) == "Kind: injected by SMPIPE_FAULTS (attempt 1 of 1)"
+    assert retry.injected_fault("D", 2) is None
+    assert retry.injected_fault("E", 1) is None
+    monkeypatch.setenv(retry.FAULTS_VARIABLE, "B:X:1,A:Later:3")  # the first that names A
+    assert retry.injected_fault("A", 3) == "Later: injected by SMPIPE_FAULTS (attempt 3 of 3)"
