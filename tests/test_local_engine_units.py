@@ -18,6 +18,7 @@ import pytest
 from local_support import BUCKET, definition, processing_step, wait_for
 
 from pipeline.local import engine as engine_module
+from pipeline.local.definition import EXECUTION_VARIABLES
 from pipeline.local.engine import ExecutionEngine, ExecutionVariables
 from pipeline.local.errors import LocalEngineError, StepFailed, StepStopped
 from pipeline.local.home import LocalHome
@@ -173,14 +174,7 @@ def test_execution_variables_are_fixed_except_the_current_time() -> None:
         "StartDateTime": "2026-01-02T03:04:05+00:00",
         "CurrentDateTime": "x",
     }
-    assert list(variables) == [
-        "PipelineExecutionId",
-        "PipelineExecutionArn",
-        "PipelineName",
-        "PipelineArn",
-        "StartDateTime",
-        "CurrentDateTime",
-    ]
+    assert list(variables) == list(EXECUTION_VARIABLES)  # what the definition check accepts
     assert len(variables) == 6
     now = variables["CurrentDateTime"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", now), now
@@ -611,7 +605,10 @@ def test_the_runner_gets_the_steps_context(home: LocalHome, jobs: Jobs) -> None:
     assert ctx.discarded == []
 
 
-def test_the_definitions_metadata_reaches_the_runner(home: LocalHome, jobs: Jobs) -> None:
+@pytest.mark.parametrize("metadata", [{"smpipe-note": "kept"}, None])
+def test_the_definitions_metadata_reaches_the_runner(
+    home: LocalHome, jobs: Jobs, metadata: dict[str, str] | None
+) -> None:
     seen: list[Mapping[str, Any]] = []
 
     def keep(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
@@ -620,12 +617,15 @@ def test_the_definitions_metadata_reaches_the_runner(home: LocalHome, jobs: Jobs
 
     jobs.script = {"A": [keep]}
     document = json.loads(definition([job("A")], [CODE]))
-    document["Metadata"] = {"smpipe-note": "kept"}
+    if metadata is None:
+        del document["Metadata"]
+    else:
+        document["Metadata"] = metadata
     home.state.upsert_pipeline("meta", json.dumps(document), None, "role")
     arn = home.state.create_execution("meta", 1, {"CodeBundleUri": "s3://b/c.tar.gz"}, None)
     home.state.claim_execution(arn, Runner.this_process(), retry=False)
     assert run(home, arn) == "Succeeded"
-    assert seen == [{"smpipe-note": "kept"}]
+    assert seen == [metadata or {}]
 
 
 def test_sandboxes_handed_to_discard_are_removed_after_the_step(
@@ -958,25 +958,6 @@ def test_the_steps_run_in_named_daemon_threads(home: LocalHome, jobs: Jobs) -> N
     arn = start(home, [job("Prep-1")])
     assert run(home, arn) == "Succeeded"
     assert seen == [("smpipe-step-Prep-1", True)]
-
-
-def test_a_definition_without_metadata_gives_the_runner_an_empty_one(
-    home: LocalHome, jobs: Jobs
-) -> None:
-    seen: list[Mapping[str, Any]] = []
-
-    def keep(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
-        seen.append(ctx.metadata)
-        return ok(ctx, arguments)
-
-    jobs.script = {"A": [keep]}
-    document = json.loads(definition([job("A")], [CODE]))
-    del document["Metadata"]
-    home.state.upsert_pipeline("bare", json.dumps(document), None, "role")
-    arn = home.state.create_execution("bare", 1, {"CodeBundleUri": "s3://b/c.tar.gz"}, None)
-    home.state.claim_execution(arn, Runner.this_process(), retry=False)
-    assert run(home, arn) == "Succeeded"
-    assert seen == [{}]
 
 
 def test_while_a_retry_waits_the_failed_attempt_is_recorded(
