@@ -103,7 +103,12 @@ SINGLE: dict[str, tuple[str, ...]] = {
     ),
     "pipeline/local/definition.py": LOCAL_TESTS,
     "pipeline/local/expressions.py": LOCAL_TESTS,
-    "pipeline/local/retry.py": ("tests/test_local_retry_policies.py", *LOCAL_TESTS),
+    "pipeline/local/retry.py": (
+        "tests/test_local_retry_policies.py",
+        "tests/test_local_engine_units.py",
+        "tests/test_local_engine.py",
+        "tests/test_local_retry.py",
+    ),
 }
 MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "compiler/rules/references.py": ("tests/test_property_paths.py",),
