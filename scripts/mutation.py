@@ -79,6 +79,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "compiler/rules/": RULE_TESTS,
     "compiler/emit/": EMIT_TESTS,
     "compiler/algorithms/": (
+        "tests/test_xgboost_hyperparameters.py",
         "tests/test_xgboost_hyperparameter_ranges.py",
         "tests/test_xgboost_algorithm.py",
     ),
