@@ -371,3 +371,63 @@ def seed_all(state_dir: Path, tmp: Path, input_text: str = "a,b\n1,2\n") -> Path
     data.write_text(input_text)
     store.put_file(data, f"{BUCKET}/data/input.csv")
     return data
+
+
+def step_context(
+    root: Path,
+    step: dict[str, Any],
+    *,
+    parameters: dict[str, Any] | None = None,
+    properties: dict[str, dict[str, Any]] | None = None,
+    attempt: int = 1,
+    pipeline: str = "toy",
+    metadata: dict[str, Any] | None = None,
+) -> Any:
+    """A StepContext for calling a step runner in this process, as the engine would: a fresh
+    state under ``root`` holding an Executing execution whose ``step`` has started
+    ``attempt`` times; ``properties`` are earlier steps' properties, ``parameters`` the
+    execution's. (In-process calls are what mutation testing can see.)"""
+    import threading
+
+    from pipeline.local.definition import StepDef
+    from pipeline.local.engine import ExecutionVariables
+    from pipeline.local.expressions import Scope
+    from pipeline.local.home import LocalHome
+    from pipeline.local.steps.context import StepContext
+
+    home = LocalHome(root)
+    document = json.loads(definition([step], []))
+    document["Metadata"] = metadata or {}
+    home.state.upsert_pipeline(pipeline, json.dumps(document), None, None)
+    arn = home.state.create_execution(pipeline, 1, parameters or {}, None)
+    execution_id = arn.rsplit("/", 1)[1]
+    for _ in range(attempt):
+        home.state.start_step(arn, step["Name"], step["Type"], None, None)
+    scope = Scope(
+        parameters=dict(parameters or {}),
+        execution=ExecutionVariables(arn, execution_id, pipeline, "2026-11-30T12:00:00+00:00"),
+        step_properties=dict(properties or {}),
+        read_json=home.store.read_json,
+    )
+    return StepContext(
+        home=home,
+        step=StepDef(step["Name"], step["Type"], step.get("Arguments") or {}, step),
+        execution_arn=arn,
+        execution_id=execution_id,
+        pipeline_name=pipeline,
+        attempt=attempt,
+        scope=scope,
+        stop=threading.Event(),
+        log_path=home.log_path(execution_id, step["Name"], attempt),
+        metadata=metadata or {},
+    )
+
+
+def logged(context: Any) -> list[str]:
+    """The lines a step context wrote to its log, without their ``[smpipe <time>] `` heads."""
+    import re
+
+    if not context.log_path.exists():
+        return []
+    lines = context.log_path.read_text(encoding="utf-8").splitlines()
+    return [re.sub(r"^\[smpipe \d{4}-\d\d-\d\dT[\d:.]+\+00:00\] ", "", line) for line in lines]

@@ -47,7 +47,9 @@ def run_tuning(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
     if total < 1:
         raise StepFailed("ClientError: ResourceLimits.MaxNumberOfTrainingJobs is required")
     search = Search(strategy, ranges, maximize, int(config.get("RandomSeed") or 0))
-    static = {k: to_text(v) for k, v in (definition.pop("StaticHyperParameters") or {}).items()}
+    static = {
+        k: to_text(v) for k, v in (definition.pop("StaticHyperParameters", None) or {}).items()
+    }
     if "sagemaker_program" not in static:  # built-in algorithms are told the objective
         static[TUNING_METRIC] = metric
     name = tuning_job_name(ctx)
