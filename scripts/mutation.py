@@ -73,8 +73,10 @@ LOCAL_TESTS = (
     "tests/test_local_definition.py",
     "tests/test_local_expressions.py",
 )
-HANDOFF_TESTS = ("tests/test_local_handoff.py", "tests/test_approval_flow.py")
-TUNING_TESTS = ("tests/test_local_job_parts.py", "tests/test_local_tuning.py")
+# The step runners called in process on hand-written steps (seconds; the bigger runners have
+# a file each, below). The whole local runs above reach them too, but take minutes per
+# surviving mutant and kill nothing these do not.
+STEP_TESTS = ("tests/test_local_step_runners.py",)
 AREAS: dict[str, tuple[str, ...]] = {
     "compiler/rules/": RULE_TESTS,
     "compiler/emit/": EMIT_TESTS,
@@ -85,7 +87,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     ),
     "pipeline/bundle/": (),
     "pipeline/evidence/": EVIDENCE_TESTS,
-    "pipeline/local/steps/": LOCAL_TESTS,
+    "pipeline/local/steps/": STEP_TESTS,
 }
 SINGLE: dict[str, tuple[str, ...]] = {
     "pipeline/sagemaker/errors.py": ("tests/sagemaker_backend/test_sagemaker_errors.py",),
@@ -125,14 +127,21 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "pipeline/evidence/report.py": ("tests/test_evidence_render.py",),
     "pipeline/evidence/sources.py": ("tests/test_evidence_sources.py",),
     "pipeline/evidence/terraform_plan.py": ("tests/test_evidence_plan.py",),
-    "pipeline/local/steps/context.py": ("tests/test_local_parallelism.py",),
-    "pipeline/local/steps/training.py": ("tests/test_xgboost_algorithm.py", *TUNING_TESTS),
-    "pipeline/local/steps/tuning.py": TUNING_TESTS,
-    "pipeline/local/steps/transform.py": TUNING_TESTS,
-    "pipeline/local/steps/model.py": TUNING_TESTS,
-    "pipeline/local/steps/lambda_.py": HANDOFF_TESTS,
-    "pipeline/local/steps/callback.py": HANDOFF_TESTS,
-    "pipeline/local/steps/spark.py": ("tests/test_spark_local.py",),
+    "pipeline/local/steps/processing.py": ("tests/test_local_step_processing.py",),
+    "pipeline/local/steps/training.py": ("tests/test_local_step_training.py",),
+    "pipeline/local/steps/tuning.py": ("tests/test_local_step_tuning.py",),
+    "pipeline/local/steps/transform.py": ("tests/test_local_step_transform.py",),
+    "pipeline/local/steps/lambda_.py": ("tests/test_local_step_lambda.py",),
+    "pipeline/local/steps/spark.py": (
+        "tests/test_local_step_spark.py",
+        "tests/test_spark_local.py",
+    ),
+}
+# Class decorators taken off (see ``undecorated``) in these modules, so that mutmut mutates the
+# methods of their dataclasses (``rule`` is taken off everywhere).
+UNWRAPPED: dict[str, tuple[str, ...]] = {
+    "pipeline/local/steps/context.py": ("dataclass",),
+    "pipeline/local/steps/training.py": ("dataclass",),
 }
 # Modules of the AREAS folders that are not mutated, and why.
 EXCLUDED: dict[str, str] = {
@@ -209,16 +218,18 @@ def tracked_files() -> list[str]:
 
 
 def undecorated(text: str, decorators: tuple[str, ...] = ("rule",)) -> str:
-    """``@rule(...)`` over ``def f`` moved to ``f = rule(...)(f)`` right after the function.
+    """``@rule(...)`` over ``def f`` (or ``@dataclass`` over ``class C``, when named in
+    ``decorators``) moved to ``f = rule(...)(f)`` right after the function or class.
 
-    The same program (a decorator is applied just after the function is made), but mutmut 3
-    leaves decorated functions alone, so the rules' bodies would not be mutated otherwise.
+    The same program (a decorator is applied just after the function or class is made), but
+    mutmut 3 leaves decorated functions and classes alone, so the rules' bodies (the
+    dataclasses' methods) would not be mutated otherwise.
     """
     tree = ast.parse(text)
     lines = text.splitlines(keepends=True)
     edits = []
     for node in tree.body:
-        if not isinstance(node, ast.FunctionDef) or len(node.decorator_list) != 1:
+        if not isinstance(node, ast.FunctionDef | ast.ClassDef) or len(node.decorator_list) != 1:
             continue
         decorator = node.decorator_list[0]
         called = decorator.func if isinstance(decorator, ast.Call) else decorator
@@ -243,7 +254,7 @@ def refresh_copy(work: Path, module: str, tests: tuple[str, ...]) -> None:
         source, target = ROOT / name, work / name
         data = source.read_bytes()
         if name == module:
-            data = undecorated(data.decode()).encode()
+            data = undecorated(data.decode(), ("rule", *UNWRAPPED.get(module, ()))).encode()
         if target.exists() and target.read_bytes() == data:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -87,3 +87,63 @@ def test_the_weekly_workflow_runs_every_listed_module_once(mutation: ModuleType)
         m for entry in entries for name in entry["modules"].split() for m in mutation.selected(name)
     ]
     assert sorted(run) == sorted(mutation.MODULES)
+
+
+def test_decorators_are_applied_after_the_function_or_class(mutation: ModuleType) -> None:
+    """mutmut leaves decorated code alone: the work copy applies the decorators after the
+    definition instead, the same program."""
+    source = (
+        "from dataclasses import dataclass\n"
+        "\n"
+        "\n"
+        "@dataclass(frozen=True)\n"
+        "class Point:\n"
+        "    x: int\n"
+        "\n"
+        "    def doubled(self) -> int:\n"
+        "        return 2 * self.x\n"
+        "\n"
+        "\n"
+        "@rule(\n"
+        "    'name',\n"
+        ")\n"
+        "def check(value):\n"
+        "    return value\n"
+        "\n"
+        "\n"
+        "@other\n"
+        "def left(value):\n"
+        "    return value\n"
+    )
+    both = mutation.undecorated(source, ("rule", "dataclass"))
+    assert both == (
+        "from dataclasses import dataclass\n"
+        "\n"
+        "\n"
+        "class Point:\n"
+        "    x: int\n"
+        "\n"
+        "    def doubled(self) -> int:\n"
+        "        return 2 * self.x\n"
+        "Point = (dataclass(frozen=True))(Point)\n"
+        "\n"
+        "\n"
+        "def check(value):\n"
+        "    return value\n"
+        "check = (rule(\n"
+        "    'name',\n"
+        "))(check)\n"
+        "\n"
+        "\n"
+        "@other\n"
+        "def left(value):\n"
+        "    return value\n"
+    )
+    assert mutation.undecorated(source) == both.replace(
+        "class Point:", "@dataclass(frozen=True)\nclass Point:"
+    ).replace("Point = (dataclass(frozen=True))(Point)\n", "")
+    namespace: dict[str, object] = {"rule": lambda *a: lambda f: f, "other": lambda f: f}
+    exec(both, namespace)
+    point = namespace["Point"](3)  # type: ignore[operator]
+    assert point.doubled() == 6 and repr(point) == "Point(x=3)"
+    assert sorted(mutation.UNWRAPPED) == sorted(set(mutation.UNWRAPPED) & set(mutation.MODULES))
