@@ -542,22 +542,20 @@ def test_a_callback_without_a_queue_or_outputs(tmp_path: Path) -> None:
     assert logged(context)[-1] == "callback succeeded with outputs {}"
 
 
-def test_a_callback_answered_with_a_failure_fails_with_its_reason(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [("the approver said no", "the approver said no"),
+     ("", "the callback was answered with a failure")],
+)  # fmt: skip
+def test_a_callback_answered_with_a_failure_fails_with_its_reason(
+    tmp_path: Path, reason: str, message: str
+) -> None:
     context = step_context(tmp_path, _callback_step(SqsQueueUrl="q"))
     running = _Running(run_callback, context, {})
-    Callbacks(context.home.db).fail(running.token(), "the approver said no")
+    Callbacks(context.home.db).fail(running.token(), reason)
     with pytest.raises(StepFailed) as raised:
         running.outcome()
-    assert str(raised.value) == "the approver said no"
-
-
-def test_a_callback_failure_without_a_reason(tmp_path: Path) -> None:
-    context = step_context(tmp_path, _callback_step(SqsQueueUrl="q"))
-    running = _Running(run_callback, context, {})
-    Callbacks(context.home.db).fail(running.token(), "")
-    with pytest.raises(StepFailed) as raised:
-        running.outcome()
-    assert str(raised.value) == "the callback was answered with a failure"
+    assert str(raised.value) == message
 
 
 def test_a_stop_ends_the_wait_and_closes_the_token(tmp_path: Path) -> None:

@@ -35,43 +35,15 @@ def pyspark_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+OPTIONS = ("-v", "--py-files", f"{CODE_DIR}/deps", "--verbose", "--jars", "s3://b/j.jar",
+           "--files", "f", "--class", "Main")  # fmt: skip
+
+
 def test_a_spark_entrypoint_and_its_options(pyspark_home: Path) -> None:
-    entrypoint = [
-        *HEAD,
-        "-v",
-        "--py-files",
-        "/opt/ml/processing/input/code/deps",
-        "--verbose",
-        "--jars",
-        "s3://b/j.jar",
-        "--files",
-        "f",
-        "--class",
-        "Main",
-        APP,
-        "--rows",
-        "10",
-    ]
+    entrypoint = [*HEAD, *OPTIONS, APP, "--rows", "10"]
     command = spark_command("Spark", entrypoint)
     assert command == LocalCommand(
-        APP,
-        unpack_bundles=True,
-        spark=SparkSubmit(
-            (
-                "-v",
-                "--py-files",
-                "/opt/ml/processing/input/code/deps",
-                "--verbose",
-                "--jars",
-                "s3://b/j.jar",
-                "--files",
-                "f",
-                "--class",
-                "Main",
-            ),
-            APP,
-            ("--rows", "10"),
-        ),
+        APP, unpack_bundles=True, spark=SparkSubmit(OPTIONS, APP, ("--rows", "10"))
     )
     assert local_command("Spark", entrypoint) == command
     assert spark_command("Spark", [*HEAD, APP]) == LocalCommand(APP, True, SparkSubmit((), APP, ()))
