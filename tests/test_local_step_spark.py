@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.machinery
 import json
+import locale
 import sys
 import types
 from pathlib import Path
@@ -307,3 +308,23 @@ def test_only_the_first_s3a_scheme_is_rewritten(tmp_path: Path, pyspark_home: Pa
 
 def test_the_bootstrap_comes_from_the_compiler() -> None:
     assert spark._bootstrap() == SPARK_BOOTSTRAP
+
+
+def test_configurations_add_up_and_are_read_as_utf8(tmp_path: Path, pyspark_home: Path) -> None:
+    root = _sandbox(tmp_path)
+    conf_file = root / "opt/ml/processing/input/conf/configuration.json"
+    conf_file.parent.mkdir(parents=True)
+    conf = [
+        {"Classification": "spark-defaults", "Properties": {"spark.app.name": "café"}},
+        {"Classification": "spark-defaults", "Properties": {"spark.a": "1"}},
+    ]
+    conf_file.write_text(json.dumps(conf, ensure_ascii=False), encoding="utf-8")
+    before = locale.setlocale(locale.LC_CTYPE)
+    try:  # the file is UTF-8 whatever the locale
+        locale.setlocale(locale.LC_CTYPE, "C")
+        command, _ = spark_submit_command(
+            SparkSubmit((), APP, ()), root, Path(APP), [], None, lambda line: None
+        )
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
+    assert command[3:] == ["--conf", "spark.app.name=café", "--conf", "spark.a=1", APP]

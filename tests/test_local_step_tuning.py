@@ -52,6 +52,7 @@ class Jobs:
 
     def __init__(self, meet: int = 0) -> None:
         self.calls: list[tuple[Any, Any, dict[str, Any]]] = []
+        self.threads: list[str] = []
         self.lock = threading.Lock()
         self.barrier = threading.Barrier(meet) if meet else None
         self.running = 0
@@ -60,6 +61,7 @@ class Jobs:
     def __call__(self, store: Any, job: Any, request: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             self.calls.append((store, job, request))
+            self.threads.append(threading.current_thread().name)
             self.running += 1
             self.most = max(self.most, self.running)
         try:
@@ -301,6 +303,7 @@ def test_jobs_run_up_to_the_parallel_limit(tmp_path: Path, monkeypatch: pytest.M
     context = _context(tmp_path, arguments)
     result = run_tuning(context, arguments)
     assert jobs.most == 2
+    assert all(name.startswith("smpipe-tuning_") for name in jobs.threads)
     assert result.metadata["BestObjective"] == "score=4"
     assert ", 2 at once, " in logged(context)[0]
 
@@ -423,3 +426,66 @@ def test_real_training_jobs_are_tuned(tmp_path: Path) -> None:
     assert sorted(p.name for p in logs.iterdir()) == sorted(
         f"{s['TrainingJobName']}.log" for s in result.properties["TrainingJobSummaries"]
     )
+
+
+def test_jobs_without_an_objective_rank_last_when_minimizing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tuning, "run_training_job", Jobs())
+    config = _config(["none", "bad", "2", "1"])
+    config["HyperParameterTuningJobObjective"]["Type"] = "Minimize"
+    arguments = _arguments(config)
+    result = run_tuning(_context(tmp_path, arguments), arguments)
+    ranked = [s["TunedHyperParameters"]["x"] for s in result.properties["TrainingJobSummaries"]]
+    assert ranked == ["1", "2", "none", "bad"]
+    assert result.metadata["BestObjective"] == "score=1"
+
+
+def test_a_bayesian_search_is_told_each_objective_and_its_direction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past its four seeded random starts, the search proposes from what it was told."""
+    from pipeline.local.tuning_search import Search, parse_ranges
+
+    jobs = Jobs()
+    monkeypatch.setattr(tuning, "run_training_job", jobs)
+    config = {
+        "HyperParameterTuningJobObjective": {"Type": "Maximize", "MetricName": "score"},
+        "ResourceLimits": {"MaxNumberOfTrainingJobs": 7},
+        "ParameterRanges": {
+            "ContinuousParameterRanges": [{"Name": "x", "MinValue": 0, "MaxValue": 10}]
+        },
+    }
+    arguments = _arguments(config)
+    run_tuning(_context(tmp_path, arguments), arguments)
+    drawn = [call[2]["HyperParameters"]["x"] for call in jobs.calls]
+
+    def replay(strategy: str, maximize: bool) -> list[str]:
+        search = Search(strategy, parse_ranges(config), maximize, 0)
+        proposed = []
+        for index in range(7):
+            x = search.propose(index)["x"]
+            search.tell(index, float(x))
+            proposed.append(x)
+        return proposed
+
+    assert drawn == replay("Bayesian", True)
+    assert drawn != replay("Bayesian", False) and drawn != replay("Random", True)
+
+
+def test_job_names_digest_the_tuned_values_in_name_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = Jobs()
+    monkeypatch.setattr(tuning, "run_training_job", jobs)
+    config = _config(["3"])
+    config["ParameterRanges"]["IntegerParameterRanges"] = [
+        {"Name": "z", "MinValue": 1, "MaxValue": 1}
+    ]
+    arguments = _arguments(config)
+    context = _context(tmp_path, arguments)
+    run_tuning(context, arguments)
+    (call,) = jobs.calls
+    assert list(call[2]["HyperParameters"])[-2:] == ["z", "x"]  # integer ranges come first
+    digest = hashlib.sha256(b'{"x": "3", "z": "1"}').hexdigest()[:8]
+    assert call[1].name == f"{tuning_job_name(context)}-001-{digest}"
