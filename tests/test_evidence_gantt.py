@@ -3,7 +3,10 @@ tags by status, cache hits and unfinished steps as milestones, steps not started
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
+
+import pytest
 
 from pipeline.backends.interface import StepRecord
 from pipeline.evidence.gantt import step_gantt
@@ -37,3 +40,16 @@ def test_gantt_of_an_execution() -> None:
 
 def test_no_started_step_no_chart() -> None:
     assert step_gantt([StepRecord("A", "Processing", "Starting")]) == ""
+
+
+def test_times_are_utc_whatever_the_machine_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Kolkata")  # UTC+05:30, no daylight saving
+    time.tzset()
+    try:
+        line = step_gantt([StepRecord("A", "Processing", "Succeeded", at(0), at(1))])
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert line.splitlines()[-1] == (
+        "  A (Succeeded) :done, s0, 2026-11-30T08:00:00.000, 2026-11-30T08:00:01.000"
+    )
