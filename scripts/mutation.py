@@ -123,8 +123,8 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "pipeline/bundle/build.py": ("tests/test_bundle.py",),
     "pipeline/bundle/upload.py": ("tests/sagemaker_backend/test_sagemaker_bundle_upload.py",),
     "pipeline/evidence/gantt.py": ("tests/test_evidence_gantt.py",),
+    "pipeline/evidence/graph.py": ("tests/test_evidence_graph.py",),
     "pipeline/evidence/render.py": ("tests/test_evidence_render.py",),
-    "pipeline/evidence/report.py": ("tests/test_evidence_render.py",),
     "pipeline/evidence/sources.py": ("tests/test_evidence_sources.py",),
     "pipeline/evidence/terraform_plan.py": ("tests/test_evidence_plan.py",),
     "pipeline/local/steps/processing.py": ("tests/test_local_step_processing.py",),
@@ -142,6 +142,18 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
 UNWRAPPED: dict[str, tuple[str, ...]] = {
     "pipeline/local/steps/context.py": ("dataclass",),
     "pipeline/local/steps/training.py": ("dataclass",),
+}
+# Modules whose candidate tests replace their area's: the area's real local runs reach them too
+# (tests/test_evidence_any_spec.py), at seconds per surviving mutant, and test nothing there
+# that these in-process tests, on hand-built executions, do not.
+OWN_TESTS: dict[str, tuple[str, ...]] = {
+    "pipeline/evidence/report.py": (
+        "tests/test_evidence_items.py",
+        "tests/test_evidence_report.py",
+        "tests/test_evidence_render.py",
+        "tests/test_evidence_expected.py",
+        *(t for t in EVIDENCE_TESTS if t.startswith("tests/test_evidence.py::")),
+    ),
 }
 # Modules of the AREAS folders that are not mutated, and why.
 EXCLUDED: dict[str, str] = {
@@ -163,6 +175,7 @@ def area_modules() -> list[str]:
 def _modules() -> dict[str, tuple[str, ...]]:
     modules = {m: AREAS[m.rsplit("/", 1)[0] + "/"] for m in area_modules() if m not in EXCLUDED}
     modules.update(SINGLE)
+    modules.update(OWN_TESTS)
     return {m: tuple(dict.fromkeys((*t, *MODULE_TESTS.get(m, ())))) for m, t in modules.items()}
 
 
