@@ -295,7 +295,10 @@ def register(name: str, group: Any = "models", approval: Any = None) -> dict[str
 
 
 def collect(run: Run, **options: Any) -> Evidence:
-    return collect_evidence(run, ARN, **options)  # type: ignore[arg-type]
+    found = collect_evidence(run, ARN, **options)  # type: ignore[arg-type]
+    assert [(i.number, type(i.text)) for i in found.items] == [(n, str) for n in range(1, 7)]
+    assert [(c.number, type(c.text)) for c in found.criteria] == [(n, str) for n in range(1, 6)]
+    return found
 
 
 def test_pipeline_arn_of_an_execution() -> None:
@@ -371,6 +374,12 @@ def test_the_metrics_section_is_the_gate_path_first_part() -> None:
     assert (found.metrics, found.gate and found.gate.left_value) == ({"f1": 0.4}, 0.4)
     found = collect(Run(minimal(condition("Gate", compare(1, 2))), reports=reports))
     assert found.metrics == {"acc": 0.1}
+    reports = [("Eval", "e.json", {"scores": {"f1": 0.4}, "scores[0]": {"f1": 0.2}})]
+    gate = condition("Gate", compare(json_get("Eval", "scores[0][1].f1"), 0.5))
+    assert collect(Run(minimal(gate), reports=reports)).metrics == {"f1": 0.4}
+    reports = [("Eval", "e.json", {"scores": {"f1": 0.4}, "scores.all": {"f1": 0.2}})]
+    gate = condition("Gate", compare(json_get("Eval", "scores.all.f1"), 0.5))
+    assert collect(Run(minimal(gate), reports=reports)).metrics == {"f1": 0.4}
 
 
 def test_log_locations() -> None:
@@ -485,6 +494,11 @@ def test_the_gate_from_records_alone_or_from_the_first_condition() -> None:
     gate = collect(Run(minimal(condition("G", compare(json_get("E", "a"), "x"))))).gate
     assert gate is not None and (gate.step, gate.outcome, gate.right_value) == ("G", None, None)
     assert collect(Run(minimal(), steps=[step("Job", "Training")])).gate is None
+    # the spec's gate is not in what ran, another condition is: that one, by its own name
+    compiled = minimal(condition("G", compare(json_get("E", "a"), 1)))
+    executed = minimal(condition("H", compare(json_get("E", "a"), 1)))
+    gate = collect(Run(executed), compiled_definition=compiled).gate
+    assert gate is not None and gate.step == "H"
     # the compiled spec's gate is missing from what ran: no record, no condition
     compiled = minimal(condition("G", compare(json_get("E", "a"), 1)))
     found = collect(Run(minimal()), compiled_definition=compiled)
@@ -656,8 +670,9 @@ def test_end_to_end_lists_every_problem() -> None:
         {"S3Input": {"S3Uri": {"Get": "Parameters.In"}}},
         {"S3Input": {"S3Uri": {"Get": "Parameters.Other"}}},
     ]}}  # fmt: skip
+    late = ({"Name": "Late", "Type": "Fail"}, {"Name": "Later", "Type": "Fail"})
     run = Run(
-        minimal(job, {"Name": "Late", "Type": "Fail"}, parameters=("In", "Other")),
+        minimal(job, *late, parameters=("In", "Other")),
         {"In": "s3://b/raw/x.csv"},
         [step("Job", "Processing", "Stopped")],
         status="Stopped",
@@ -665,15 +680,18 @@ def test_end_to_end_lists_every_problem() -> None:
     criterion = collect(run).criteria[1]
     assert (criterion.met, criterion.detail) == (
         False,
-        "execution Stopped; Job Stopped; Late did not run; "
+        "execution Stopped; Job Stopped; Late did not run; Later did not run; "
         "inputs not under curated/: s3://b/raw/x.csv, (missing)",
     )
+    found = collect(run)
+    assert found.items[3].detail == "1 of 3 ran: Stopped; not run: Late, Later"
     run.parameters = {"In": "s3://b/curated/x.csv", "Other": "s3://b/curated/y.csv"}
-    run.steps, run.status = [step("Job", "Processing"), step("Late", "Fail")], "Succeeded"
+    run.steps = [step("Job", "Processing"), step("Late", "Fail"), step("Later", "Fail")]
+    run.status = "Succeeded"
     criterion = collect(run).criteria[1]
     assert (criterion.met, criterion.detail) == (
         True,
-        "execution Succeeded; Job, Late Succeeded; inputs `s3://b/curated/x.csv` and "
+        "execution Succeeded; Job, Late, Later Succeeded; inputs `s3://b/curated/x.csv` and "
         "`s3://b/curated/y.csv`",
     )
 
