@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from local_support import SKLEARN_IMAGE, XGBOOST_IMAGE, logged, make_bundle, step_context
+from local_support import (
+    SKLEARN_IMAGE,
+    XGBOOST_IMAGE,
+    logged,
+    make_bundle,
+    step_context,
+    wait_for,
+)
 
 from pipeline.local.errors import StepFailed, StepStopped
 from pipeline.local.state import ARN_PREFIX
@@ -66,7 +73,7 @@ class Jobs:
             self.most = max(self.most, self.running)
         try:
             if self.barrier is not None:
-                self.barrier.wait(timeout=30)
+                self.barrier.wait(timeout=10)
             x = request["HyperParameters"]["x"]
             if x == "bad":
                 raise StepFailed(f"AlgorithmError: x is {x}")
@@ -489,3 +496,46 @@ def test_job_names_digest_the_tuned_values_in_name_order(
     assert list(call[2]["HyperParameters"])[-2:] == ["z", "x"]  # integer ranges come first
     digest = hashlib.sha256(b'{"x": "3", "z": "1"}').hexdigest()[:8]
     assert call[1].name == f"{tuning_job_name(context)}-001-{digest}"
+    assert f'{call[1].name}: Completed score=3 {{"x": "3", "z": "1"}}; ' in logged(context)[1]
+
+
+def test_more_jobs_at_once_than_a_default_thread_pool_has(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """33 jobs that each wait for all the others: a pool of min(32, cores + 4) would hang."""
+    jobs = Jobs(meet=33)
+    monkeypatch.setattr(tuning, "run_training_job", jobs)
+    config = _config([str(n) for n in range(33)])
+    config["ResourceLimits"] = {"MaxNumberOfTrainingJobs": 33, "MaxParallelTrainingJobs": 33}
+    arguments = _arguments(config)
+    result = run_tuning(_context(tmp_path, arguments), arguments)
+    assert jobs.most == 33 and result.metadata["TrainingJobs"] == "33 (0 failed)"
+
+
+def test_a_slot_freed_starts_the_next_job_while_others_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two at once, three jobs: the first runs until the third has ended and been logged, so
+    the third must start as soon as the second ends, and nothing starts after it."""
+    context: Any = None
+    calls: list[str] = []
+
+    def jobs(store: Any, job: Any, request: dict[str, Any]) -> dict[str, Any]:
+        x = request["HyperParameters"]["x"]
+        calls.append(x)
+        if x == "1":
+            wait_for(
+                lambda: any('{"x": "3"}' in line for line in logged(context)), "job 3 logged", 10
+            )
+        return {"FinalMetricDataList": [{"MetricName": "score", "Value": float(x)}]}
+
+    monkeypatch.setattr(tuning, "run_training_job", jobs)
+    config = _config(["1", "2", "3"])
+    config["ResourceLimits"]["MaxParallelTrainingJobs"] = 2
+    arguments = _arguments(config)
+    context = _context(tmp_path, arguments)
+    result = run_tuning(context, arguments)
+    assert calls == ["1", "2", "3"]
+    assert result.metadata["TrainingJobs"] == "3 (0 failed)"
+    finished = [line.split('{"x": "')[1][0] for line in logged(context)[1:]]
+    assert finished == ["2", "3", "1"]
