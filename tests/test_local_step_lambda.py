@@ -87,7 +87,11 @@ def _context(
     return context
 
 
-def test_the_handler_gets_the_event_and_its_outputs_are_typed(tmp_path: Path) -> None:
+def test_the_handler_gets_the_event_and_its_outputs_are_typed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)  # set by the runner, not inherited
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
     outputs = {
         "n": "Integer",
         "ratio": "Float",
@@ -129,6 +133,8 @@ def test_the_handler_gets_the_event_and_its_outputs_are_typed(tmp_path: Path) ->
     assert (code / "handlers.tar.gz").is_file() and (code / "lambdas" / "tool.py").is_file()
     event_path = context.job_dir / "event.json"
     assert event_path.read_text(encoding="utf-8") == json.dumps(event, sort_keys=True)
+    result_path = context.job_dir / "result.json"
+    assert json.loads(result_path.read_text())["n"] == "7"
     lines = logged(context)
     assert lines[0] == "unpacked handlers.tar.gz (1 entries)"
     assert lines[1] == (
@@ -152,8 +158,17 @@ def test_the_default_timeout_and_no_outputs(tmp_path: Path) -> None:
     assert logged(context)[-1] == "function returned outputs {}"
 
 
-def test_a_function_name_without_a_qualifier(tmp_path: Path) -> None:
-    step = _step({"env": "String"}, FunctionArn="arn:aws:lambda:eu-west-1:1:function:plain")
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:lambda:eu-west-1:1:function:plain",
+        "arn:aws:lambda:eu-west-1:1:function:plain:function:x",
+        "plain",
+        "plain:live",
+    ],
+)
+def test_the_function_name_is_the_part_after_function(tmp_path: Path, arn: str) -> None:
+    step = _step({"env": "String"}, FunctionArn=arn)
     result = run_lambda(_context(tmp_path, step), {})
     env = json.loads(result.properties["OutputParameters"]["env"])
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == "plain"

@@ -114,6 +114,8 @@ def test_a_processing_job_runs_the_script_and_uploads_its_outputs(
 ) -> None:
     monkeypatch.setenv("KEPT_FROM_PARENT", "yes")
     monkeypatch.setenv("GAMMA", "from the parent")
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)  # set by the runner, not inherited
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
     data = {
         "InputName": "data",
         "S3Input": {"S3Uri": DATA, "LocalPath": "/opt/ml/processing/input/data"},

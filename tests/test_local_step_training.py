@@ -116,7 +116,10 @@ def _members(context: Any, uri: str) -> dict[str, bytes]:
         }
 
 
-def test_script_mode_trains_and_records_the_model_and_metrics(tmp_path: Path) -> None:
+def test_script_mode_trains_and_records_the_model_and_metrics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)  # set by the runner, not inherited
     arguments = _arguments()
     context = _context(tmp_path, arguments, attempt=2)
     stale = context.job_dir / "sandbox" / "opt/ml/model" / "stale.bin"
@@ -324,6 +327,7 @@ def test_the_built_in_algorithm_trains_on_a_tiny_csv(
 
     monkeypatch.setattr(training, "run_job", recorded)
     monkeypatch.setenv("KEPT_FROM_PARENT", "yes")
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
     arguments = json.loads(json.dumps(XGBOOST_ARGUMENTS))
     arguments["AlgorithmSpecification"]["MetricDefinitions"] = [
         {"Name": "validation:error", "Regex": "never matches ([0-9]+)"},

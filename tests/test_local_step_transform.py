@@ -96,6 +96,8 @@ def test_a_framework_model_scores_every_input_object(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("KEPT_FROM_PARENT", "yes")
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)  # set by the runner, not inherited
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
     jobs: list[dict[str, Any]] = []
     real_run_job = transform.run_job
 
