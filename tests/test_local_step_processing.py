@@ -386,19 +386,44 @@ def test_bundles_unpack_in_name_order_with_folders(tmp_path: Path) -> None:
     folder = tarfile.TarInfo("pkg")
     folder.type = tarfile.DIRTYPE
     inner = tarfile.TarInfo("pkg/deep/show.py")
+    nested = tarfile.TarInfo("tree/a/b")  # folders and files whose parents are not listed
+    nested.type = tarfile.DIRTYPE
+    deep = tarfile.TarInfo("lone/x/y/z.py")
     context = _extra_bundle(tmp_path, folder)
     context.home.store.put_file(
-        _tar(tmp_path / "zz.tar.gz", [folder, inner]), "s3://bucket/code/zz.tar.gz"
+        _tar(tmp_path / "zz.tar.gz", [folder, inner, nested, deep]), "s3://bucket/code/zz.tar.gz"
     )
     context.discarded = []
     run_processing(context, context.step.arguments)
     code = context.job_dir / "sandbox" / "opt/ml/processing/input/code"
     assert (code / "pkg").is_dir() and (code / "pkg/deep/show.py").read_text() == "print('x')\n"
+    assert (code / "tree/a/b").is_dir() and (code / "lone/x/y/z.py").is_file()
     unpacked = [line for line in logged(context) if line.startswith("unpacked")]
     assert unpacked == [
         "unpacked bundle.tar.gz (5 entries)",
         "unpacked extra.tar.gz (1 entries)",
-        "unpacked zz.tar.gz (2 entries)",
+        "unpacked zz.tar.gz (4 entries)",
+    ]
+
+
+def test_outputs_in_new_nested_folders_or_in_an_input_folder(tmp_path: Path) -> None:
+    outputs = [
+        ("deep", "/opt/ml/output/a/b", "s3://bucket/out/deep"),
+        ("code", CODE_DIR, "s3://bucket/out/code"),
+    ]
+    context = _context(tmp_path, _step("bytecode.py", outputs=outputs))
+    run_processing(context, context.step.arguments)
+    assert sorted(rel for _, rel in context.home.store.objects("s3://bucket/out/")) == [
+        "code/bundle.tar.gz",
+        "code/bytecode.py",
+        "code/fail.py",
+        "code/helper.py",
+        "code/show.py",
+        "code/sleep.py",
+    ]
+    assert logged(context)[-2:] == [
+        "output deep: 0 object(s) to s3://bucket/out/deep",
+        "output code: 6 object(s) to s3://bucket/out/code",
     ]
 
 
