@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import locale
 import os
 import tarfile
 from pathlib import Path
@@ -38,6 +39,7 @@ with open(os.path.join(model, "sub", "weights.txt"), "w") as f:
     f.write("w")
 print("loss=0.5")
 print("loss=0.25 acc=0.75")
+print("[3]#011train-auc:0.9")  # the built-in algorithm's line: not read in script mode
 """
 ARCHIVE_SCRIPT = """
 import os, tarfile
@@ -421,3 +423,18 @@ def test_an_archive_holds_every_file_the_algorithm_left(tmp_path: Path) -> None:
     (model / "model.tar.gz").write_bytes(io.BytesIO(b"own").getvalue())
     assert training._model_archive(model, tmp_path / "sandbox") == model / "model.tar.gz"
     assert os.path.exists(packed)
+
+
+def test_a_job_without_channels_and_a_log_in_utf8(tmp_path: Path) -> None:
+    arguments = _arguments("archive.py", OutputDataConfig={"S3OutputPath": "s3://bucket/modèles"})
+    del arguments["InputDataConfig"]
+    context = _context(tmp_path, arguments)
+    before = locale.setlocale(locale.LC_CTYPE)
+    try:  # the log is UTF-8 whatever the locale
+        locale.setlocale(locale.LC_CTYPE, "C")
+        result = run_training(context, arguments)
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
+    model_uri = f"s3://bucket/modèles/{context.job_name()}/output/model.tar.gz"
+    assert result.metadata["ModelArtifacts"] == model_uri
+    assert logged(context)[-1] == f"model artifacts: {model_uri}"
