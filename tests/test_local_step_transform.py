@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from local_support import ECR, SKLEARN_IMAGE, XGBOOST_IMAGE, logged, make_bundle, step_context
 
-from pipeline.local.errors import CannotRunLocally, StepFailed, StepStopped
+from pipeline.local.errors import CannotRunLocally, LocalEngineError, StepFailed, StepStopped
 from pipeline.local.state import ARN_PREFIX
 from pipeline.local.steps import transform
 from pipeline.local.steps.context import StepResult
@@ -346,3 +346,11 @@ def test_a_stopped_execution_starts_no_job(tmp_path: Path) -> None:
     with pytest.raises(StepStopped):
         run_transform(context, _arguments(context.model_name))
     assert ECR in SKLEARN_IMAGE
+
+
+def test_an_output_path_is_required(tmp_path: Path) -> None:
+    context = _context(tmp_path, {})
+    arguments = _arguments(context.model_name, TransformOutput={})
+    with pytest.raises(LocalEngineError) as raised:
+        run_transform(context, arguments)
+    assert str(raised.value) == "outputs must go to an s3:// URI, not "
