@@ -5,6 +5,7 @@ environment, the output keys, the properties and each refusal in full."""
 from __future__ import annotations
 
 import json
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -237,6 +238,9 @@ def test_a_failing_model_fails_with_its_reason(tmp_path: Path) -> None:
         "AlgorithmError: ValueError: cannot score FAIL (exit code 2); "
         f"see the log: {context.log_path}"
     )
+    sandbox = context.job_dir / "sandbox"  # kept for a look at what the job had
+    assert sorted(p.name for p in sandbox.iterdir()) == [
+        "failure", "job.json", "model.tar.gz", "opt", "output"]  # fmt: skip
 
 
 def test_a_job_without_a_failure_file_fails_with_its_log(
@@ -305,7 +309,12 @@ def test_a_model_archive_cannot_write_outside_the_model_folder(tmp_path: Path) -
     store.put_file(make_bundle(tmp_path / "evil.tar.gz", {"../evil.txt": "x"}), MODEL_DATA)
     with pytest.raises(StepFailed) as raised:
         run_transform(context, _arguments(context.model_name))
-    assert str(raised.value).startswith("ClientError: cannot load the model: ")
+    model_dir = context.job_dir / "sandbox" / "opt/ml/model"
+    assert str(raised.value) == (
+        f"ClientError: cannot load the model: '../evil.txt' would be extracted to "
+        f"'{model_dir.parent / 'evil.txt'}', which is outside the destination"
+    )
+    assert isinstance(raised.value.__cause__, tarfile.OutsideDestinationError)
     assert not (context.job_dir / "sandbox" / "opt/ml/evil.txt").exists()
 
 
