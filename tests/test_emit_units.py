@@ -62,6 +62,7 @@ def test_a_register_step_inherits_only_the_step_types_of_a_mixed_default_policy(
         ("s3://bucket", ("bucket", "")),
         ("s3://bucket/", ("bucket", "")),
         ("s3://bucket/ a ", ("bucket", " a ")),
+        ("s3://bucket/Xa/bX/", ("bucket", "Xa/bX")),
     ],
 )
 def test_split_s3_uri(uri: str, parts: tuple[str, str]) -> None:

@@ -8,6 +8,12 @@ import pytest
 
 from compiler.algorithms.xgboost_hyperparameters import (
     HyperparameterError,
+    Interval,
+    Spec,
+    _c,
+    _f,
+    _i,
+    _Validated,
     problems_by_name,
     validate,
 )
@@ -177,6 +183,7 @@ CASES: list[tuple[dict[str, str], str | None]] = [
     ({"updater": "coord_descent"}, TREE_UPDATERS),
     ({"updater": "grow_colmaker,grow_histmaker"}, ONE_GROW_PLUGIN),
     ({"updater": "distcol,sync,refresh"}, None),
+    ({"updater": "distcol,grow_histmaker"}, ONE_GROW_PLUGIN),
     ({"updater": "grow_skmaker,grow_histmaker"}, None),  # grow_skmaker is no grow plugin here
 ]
 
@@ -232,11 +239,11 @@ def test_eval_metric_without_objective_is_the_containers_internal_failure() -> N
 
 def test_problems_are_listed_by_the_name_written_each_one() -> None:
     assert problems_by_name(
-        {"num_round": "0", "learning_rate": "x", "depth": "3", "max_depth": "2", "alpha": "1"}
+        {"depth": "3", "num_round": "0", "learning_rate": "x", "max_depth": "2", "alpha": "1"}
     ) == [
+        ("depth", "Extraneous hyperparameter found: depth"),
         ("num_round", "Hyperparameter num_round: 0 is not in [1, +inf)"),
         ("learning_rate", "Hyperparameter eta: could not parse value (caused by ValueError)"),
-        ("depth", "Extraneous hyperparameter found: depth"),
     ]
 
 
@@ -251,3 +258,13 @@ def test_rules_between_values_are_checked_only_when_each_value_is_fine() -> None
         ("eta", "Hyperparameter eta: 9.0 is not in [0, 1]")
     ]
     assert problems_by_name({"num_round": "5", "num_class": "3"}) == []
+
+
+def test_the_table_builders() -> None:
+    # They run at import, when mutation testing cannot switch a mutant in: called here.
+    assert _i(min_closed=1) == Spec("int", Interval(min_closed=1))
+    assert _f(min_open=0, max_closed=1) == Spec("float", Interval(min_open=0, max_closed=1))
+    assert _c("a", "b") == Spec("categorical", ["a", "b"])
+    shown = _Validated(["x", "y"], lambda value: value == "x")
+    assert "x" in shown and "y" not in shown
+    assert str(shown) == "['x', 'y']"
