@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -1000,3 +1001,54 @@ def test_a_property_file_in_a_cached_steps_arguments_is_keyed_by_its_uri(
     second = start(home, [job("A"), reader])
     assert run(home, second) == "Succeeded"
     assert steps(home, second)["B"]["cache_source"] == first
+
+
+def test_no_step_starts_once_a_failure_is_recorded(
+    home: LocalHome, jobs: Jobs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step recorded Failed stops new starts at once, before its thread reports to the
+    scheduler: here B ends in between, and C (after B) must not start."""
+    b_may_end, c_started = threading.Event(), threading.Event()
+    record = home.state.finish_step
+
+    def finish_step(arn: str, name: str, status: str, **fields: Any) -> None:
+        record(arn, name, status, **fields)
+        if (name, status) == ("A", "Failed"):
+            b_may_end.set()
+            c_started.wait(0.5)  # C starting now would be the bug
+
+    def b(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
+        assert b_may_end.wait(30)
+        return ok(ctx, arguments)
+
+    def c(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
+        c_started.set()
+        return ok(ctx, arguments)
+
+    monkeypatch.setattr(home.state, "finish_step", finish_step)
+    jobs.script = {"A": [fail("A broke")], "B": [b], "C": [c]}
+    arn = start(home, [job("A"), job("B"), job("C", depends_on=["B"])])
+    assert run(home, arn, max_parallel=3) == "Failed"
+    assert statuses(home, arn) == {"A": "Failed", "B": "Succeeded"}
+
+
+@pytest.fixture
+def far_east(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The machine's local time 14 hours ahead of UTC (a POSIX TZ: no time zone data)."""
+    monkeypatch.setenv("TZ", "SMP-14")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_cache_expiry_does_not_depend_on_the_local_time_zone(
+    home: LocalHome, jobs: Jobs, far_east: None
+) -> None:
+    step = job("A")
+    step["CacheConfig"] = {"Enabled": True, "ExpireAfter": "T1h"}
+    first = start(home, [step])
+    assert run(home, first) == "Succeeded"
+    second = start(home, [step])
+    assert run(home, second) == "Succeeded"
+    assert steps(home, second)["A"]["cache_source"] == first
