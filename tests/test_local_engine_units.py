@@ -638,6 +638,7 @@ def test_sandboxes_handed_to_discard_are_removed_after_the_step(
     def leaves_sandbox(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
         (sandbox / "inner").mkdir(parents=True)
         ctx.discard(sandbox)
+        ctx.discard(tmp_path / "never-made")  # nothing to remove: no error either
         observed.append(sandbox.exists())  # kept until the step's end is recorded
         return ok(ctx, arguments)
 
