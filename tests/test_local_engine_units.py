@@ -28,6 +28,8 @@ from pipeline.local.state import Runner, pipeline_arn
 from pipeline.local.steps.context import StepContext, StepResult
 
 Action = Callable[[StepContext, Mapping[str, Any]], StepResult]
+# A bound against hangs, far above what any of these runs takes (not a timed assertion).
+HANG_LIMIT = 20
 CODE = {"Name": "CodeBundleUri", "Type": "String", "DefaultValue": f"{BUCKET}/code/bundle.tar.gz"}
 
 
@@ -140,8 +142,30 @@ def start(
     return arn
 
 
+def finish(engine: ExecutionEngine) -> str:
+    """``engine.run()``, in a thread joined with a limit against hangs (a broken scheduler
+    fails the test instead of blocking the run); its error, if any, raised here."""
+    ended: list[tuple[str | None, BaseException | None]] = []
+
+    def target() -> None:
+        try:
+            ended.append((engine.run(), None))
+        except BaseException as error:
+            ended.append((None, error))
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(HANG_LIMIT)
+    assert ended, f"the execution did not end within {HANG_LIMIT} s"
+    status, error = ended[0]
+    if error is not None:
+        raise error
+    assert status is not None
+    return status
+
+
 def run(home: LocalHome, arn: str, max_parallel: int = 4, **options: Any) -> str:
-    return ExecutionEngine(home, arn, max_parallel=max_parallel, **options).run()
+    return finish(ExecutionEngine(home, arn, max_parallel=max_parallel, **options))
 
 
 def retry(home: LocalHome, arn: str, max_parallel: int = 4) -> str:
@@ -234,7 +258,7 @@ def test_the_parallelism_applied_is_recorded_and_read_from_the_settings(
     assert ExecutionEngine(home, arn, max_parallel=3).max_parallel == 1
     explicit = ExecutionEngine(home, arn, max_parallel=3, pipeline_max_parallel=2)
     assert explicit.max_parallel == 2
-    assert explicit.run() == "Succeeded"
+    assert finish(explicit) == "Succeeded"
     assert home.state.execution(arn)["max_parallel"] == 2
 
 
@@ -361,14 +385,14 @@ def test_a_stop_asked_before_the_start_runs_nothing(home: LocalHome, jobs: Jobs)
     arn = start(home, [job("A")])
     stop = threading.Event()
     stop.set()
-    assert ExecutionEngine(home, arn, stop, max_parallel=2).run() == "Stopped"
+    assert finish(ExecutionEngine(home, arn, stop, max_parallel=2)) == "Stopped"
     assert jobs.calls == []
     assert execution(home, arn) == ("Stopped", None)
 
     other = start(home, [job("A")])
     home.state.request_stop(other)  # asked by another process (`smpipe stop`)
     engine = ExecutionEngine(home, other, max_parallel=2)
-    assert engine.run() == "Stopped"
+    assert finish(engine) == "Stopped"
     assert engine.stop.is_set()  # the runners are told
     assert jobs.calls == []
 
@@ -381,7 +405,7 @@ def test_a_stop_asked_while_a_step_runs_starts_nothing_more(home: LocalHome, job
     jobs.script = {"A": [asks_stop]}
     arn = start(home, [job("A"), job("B", depends_on=["A"])])
     engine = ExecutionEngine(home, arn, max_parallel=2)
-    assert engine.run() == "Stopped"
+    assert finish(engine) == "Stopped"
     assert engine.stop.is_set()
     assert jobs.names() == ["A"]
     assert statuses(home, arn) == {"A": "Succeeded"}
@@ -559,7 +583,7 @@ def test_an_error_outside_the_steps_fails_the_execution_and_is_raised(
     arn = start(home, [job("A"), job("B"), job("C")])
     engine = ExecutionEngine(home, arn, max_parallel=2)
     with pytest.raises(Broken, match="engine bug"):
-        engine.run()
+        finish(engine)
     assert engine.stop.is_set()
     assert execution(home, arn) == ("Failed", "internal error: engine bug")
     assert sorted(jobs.names()) == ["A", "B"]
@@ -577,7 +601,7 @@ def test_an_error_of_the_scheduler_fails_the_execution_and_is_raised(
 
     monkeypatch.setattr(home.state, "stop_requested", broken)
     with pytest.raises(RuntimeError, match="state unreadable"):
-        engine.run()
+        finish(engine)
     assert engine.stop.is_set()
     assert execution(home, arn) == ("Failed", "internal error: state unreadable")
 
@@ -592,7 +616,7 @@ def test_the_runner_gets_the_steps_context(home: LocalHome, jobs: Jobs) -> None:
     jobs.script = {"A": [keep]}
     arn = start(home, [job("A")])
     engine = ExecutionEngine(home, arn, max_parallel=2)
-    assert engine.run() == "Succeeded"
+    assert finish(engine) == "Succeeded"
     (ctx,) = contexts
     assert (ctx.execution_arn, ctx.execution_id, ctx.pipeline_name) == (
         arn,
@@ -740,7 +764,7 @@ def test_a_stop_during_the_wait_before_a_retry_ends_the_step(
     jobs.script = {"A": [stop_then_fail]}
     arn = start(home, [with_policy(job("A"), IntervalSeconds=3600, MaxAttempts=3)])
     engine = ExecutionEngine(home, arn, max_parallel=2)
-    assert engine.run() == "Stopped"
+    assert finish(engine) == "Stopped"
     assert engine.failed.is_set()
     assert len(jobs.calls) == 1
     assert steps(home, arn)["A"]["status"] == "Failed"
