@@ -1077,3 +1077,21 @@ def test_cache_expiry_does_not_depend_on_the_local_time_zone(
     second = start(home, [step])
     assert run(home, second) == "Succeeded"
     assert steps(home, second)["A"]["cache_source"] == first
+
+
+def test_a_condition_is_evaluated_before_its_branch_steps_can_be_resolved(
+    home: LocalHome, jobs: Jobs
+) -> None:
+    """Only the conditions are read when a Condition step runs: a branch step reading
+    another branch step (which has not run yet) is resolved in its own turn."""
+    after = job("After")
+    after["Arguments"]["Environment"] = {"HIGH": {"Get": "Steps.High.Out"}}
+    jobs.script = {"A": [result({"Out": "A", "Score": 0.9})]}
+    gate = condition("Gate", {"Get": "Steps.A.Score"}, 0.5, [job("High"), after], [])
+    arn = start(home, [job("A"), gate])
+    assert run(home, arn) == "Succeeded"
+    assert [(n, c.get("Environment")) for n, _, c in jobs.calls] == [
+        ("A", None),
+        ("High", None),
+        ("After", {"HIGH": "High"}),
+    ]
