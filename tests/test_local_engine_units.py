@@ -79,6 +79,26 @@ def result(properties: Mapping[str, Any]) -> Action:
     return action
 
 
+def after(event: threading.Event) -> Action:
+    """Succeed once ``event`` is set (a bound against hangs only)."""
+
+    def action(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
+        assert event.wait(30)
+        return ok(ctx, arguments)
+
+    return action
+
+
+def announce(event: threading.Event) -> Action:
+    """Set ``event`` and succeed."""
+
+    def action(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
+        event.set()
+        return ok(ctx, arguments)
+
+    return action
+
+
 @pytest.fixture
 def jobs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Jobs]:
     """The stub in place of the Processing runner; no engine thread may die of an error."""
@@ -717,15 +737,11 @@ def test_a_retried_failure_does_not_stop_other_steps(home: LocalHome, jobs: Jobs
         c_started.wait(10)  # (a bound against hangs only)
         return ok(ctx, arguments)
 
-    def b(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
-        assert second_attempt.wait(30)
-        return ok(ctx, arguments)
-
-    def c(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
-        c_started.set()
-        return ok(ctx, arguments)
-
-    jobs.script = {"A": [fail("CapacityError: no capacity"), a_again], "B": [b], "C": [c]}
+    jobs.script = {
+        "A": [fail("CapacityError: no capacity"), a_again],
+        "B": [after(second_attempt)],
+        "C": [announce(c_started)],
+    }
     pipeline = [with_policy(job("A"), MaxAttempts=1), job("B"), job("C", depends_on=["B"])]
     arn = start(home, pipeline)
     assert run(home, arn, max_parallel=2) == "Succeeded"
@@ -1042,16 +1058,8 @@ def test_no_step_starts_once_a_failure_is_recorded(
             b_may_end.set()
             c_started.wait(0.5)  # C starting now would be the bug
 
-    def b(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
-        assert b_may_end.wait(30)
-        return ok(ctx, arguments)
-
-    def c(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
-        c_started.set()
-        return ok(ctx, arguments)
-
     monkeypatch.setattr(home.state, "finish_step", finish_step)
-    jobs.script = {"A": [fail("A broke")], "B": [b], "C": [c]}
+    jobs.script = {"A": [fail("A broke")], "B": [after(b_may_end)], "C": [announce(c_started)]}
     arn = start(home, [job("A"), job("B"), job("C", depends_on=["B"])])
     assert run(home, arn, max_parallel=3) == "Failed"
     assert statuses(home, arn) == {"A": "Failed", "B": "Succeeded"}
