@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from test_evidence_items import BUNDLE, Fake, collect
+from test_evidence_report import CASES as FACT_CASES
+from test_evidence_report import SHA
 
 from pipeline.backends.interface import ExecutionSummary
 from pipeline.evidence.render import render_markdown
@@ -132,3 +134,24 @@ def titanic() -> dict[str, Any]:
 
     root = Path(__file__).resolve().parent.parent
     return compile_spec_file(root / "spec" / "titanic-modelbuild.yaml", env="dev").definition
+
+
+@pytest.fixture(scope="module")
+def survival() -> dict[str, Any]:
+    from compiler.compile import compile_spec_file
+
+    spec = Path(__file__).resolve().parent / "fixtures" / "survival-f1" / "spec.yaml"
+    return compile_spec_file(spec, env="test", variables={"git_sha": SHA}).definition
+
+
+@pytest.mark.parametrize("case", sorted(FACT_CASES))
+def test_rendered_report_of_each_facts_case(
+    titanic: dict[str, Any], survival: dict[str, Any], update_goldens: bool, case: str
+) -> None:
+    """The executions tests/test_evidence_report.py builds by hand (another spec, no records,
+    no definition, a changed definition), rendered."""
+    text = render_markdown(FACT_CASES[case](survival, titanic), "eu-west-1")
+    golden = GOLDEN / f"{case}.md"
+    if update_goldens:
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")

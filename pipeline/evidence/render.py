@@ -242,11 +242,13 @@ def _arns(evidence: Evidence, region: str) -> str:
     text = title + _table(["Fact", "Value"], rows)
     if evidence.local:
         name = evidence.execution.pipeline_name
+        parameter = evidence.expected.bundle_parameter
+        bundle = f" --param {parameter}={evidence.bundle.uri or '<uri>'}" if parameter else ""
         text += "\n\n" + _needs_aws(
             "these are the local engine's ARNs. On SageMaker, start the Terraform-deployed "
             "pipeline with the same bundle and record its ARNs:",
             [
-                f"smpipe start {name} --backend sagemaker --param {evidence.bundle_parameter}={evidence.bundle.uri or '<uri>'}",
+                f"smpipe start {name} --backend sagemaker{bundle}",
                 f"aws sagemaker describe-pipeline --pipeline-name {name} {{aws}}",
                 f"aws sagemaker list-pipeline-executions --pipeline-name {name} {{aws}}",
             ],
