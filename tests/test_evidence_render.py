@@ -12,11 +12,22 @@ from typing import Any
 import pytest
 from test_evidence_items import BUNDLE, Fake, collect
 from test_evidence_report import CASES as FACT_CASES
-from test_evidence_report import SHA
+from test_evidence_report import (
+    SHA,
+    Run,
+    compare,
+    condition,
+    json_get,
+    minimal,
+    package,
+    register,
+    step,
+    survival_run,
+)
 
 from pipeline.backends.interface import ExecutionSummary
 from pipeline.evidence.render import render_markdown
-from pipeline.evidence.report import SpecComparison
+from pipeline.evidence.report import SpecComparison, collect_evidence
 from pipeline.evidence.sources import ObjectProof
 from pipeline.evidence.terraform_plan import summarise_plan
 
@@ -151,6 +162,91 @@ def test_rendered_report_of_each_facts_case(
     """The executions tests/test_evidence_report.py builds by hand (another spec, no records,
     no definition, a changed definition), rendered."""
     text = render_markdown(FACT_CASES[case](survival, titanic), "eu-west-1")
+    golden = GOLDEN / f"{case}.md"
+    if update_goldens:
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+# ---- cases for the branches the others leave out ----
+BRANCHES_PLAN = """
+  # aws_iam_policy.a will be created
+  # aws_iam_policy.b will be created
+  # aws_sagemaker_pipeline.this will be destroyed
+  # aws_s3_bucket.x will be destroyed
+  # aws_s3_bucket.y must be replaced
+Plan: 2 to add, 0 to change, 3 to destroy.
+"""
+
+
+def _with_branch_steps(survival: dict[str, Any], *if_steps: dict[str, Any]) -> dict[str, Any]:
+    definition = copy.deepcopy(survival)
+    gate = next(s for s in definition["Steps"] if s["Type"] == "Condition")
+    gate["Arguments"]["IfSteps"] += list(if_steps)
+    gate["Arguments"]["ElseSteps"].append({"Name": "Alert", "Type": "Fail", "Arguments": {}})
+    return definition
+
+
+def sagemaker_two_packages(survival: dict[str, Any]) -> Any:
+    """Two packages with extra metrics, job ARNs and a failure in the results, a commit-less
+    bundle, an empty parameter, a plan that misses the role and destroys three resources."""
+    definition = _with_branch_steps(survival, {"Name": "Notify", "Type": "Fail"})
+    run = survival_run(definition, name="sagemaker")
+    run.parameters["StepCode"] = "s3://b/pipeline/code/release-7/pipeline_code.tar.gz"
+    run.parameters["Note"] = ""
+    run.proof = ObjectProof(run.parameters["StepCode"], True, "S3 HeadObject", size=3)
+    run.steps = [
+        step("Prepare", "Processing", ProcessingJobArn="arn:processing-job/prep"),
+        replace(
+            step("Fit", "Training", "Failed", TrainingJobArn="arn:training-job/fit"),
+            failure_reason="OutOfMemory | exit 137",
+        ),
+        step("F1Gate", "Condition", Outcome="True"),
+        step("Publish", "RegisterModel", ModelPackageArn="arn:pkg/7"),
+        step("Publish", "RegisterModel", ModelPackageArn="arn:pkg/8"),
+    ]
+    run.packages = {
+        "arn:pkg/7": package("arn:pkg/7", "Approved", 7, metrics={"f1": 0.6, "loss": 0.2, "rmse": 0.3}),
+        "arn:pkg/8": package("arn:pkg/8", "Rejected", 8),
+    }  # fmt: skip
+    plan = summarise_plan(BRANCHES_PLAN, "plan.txt")
+    return collect_evidence(run, "arn:x:pipeline/p/execution/e2", plan=plan)  # type: ignore[arg-type]
+
+
+def local_gate_not_met_two_register_steps(survival: dict[str, Any]) -> Any:
+    """Both register steps guarded by a gate that was not met; the job records come in
+    another order than the spec's steps."""
+    gate = next(s for s in survival["Steps"] if s["Type"] == "Condition")
+    publish = gate["Arguments"]["IfSteps"][0]
+    definition = _with_branch_steps(survival, {**copy.deepcopy(publish), "Name": "Archive"})
+    run = survival_run(definition)
+    run.steps = [run.steps[1], run.steps[0], step("F1Gate", "Condition", Outcome="False")]
+    run.packages, run.reports = {}, []
+    return collect_evidence(run, "arn:x:pipeline/p/execution/e3")  # type: ignore[arg-type]
+
+
+def sagemaker_register_step_outside_the_gate(survival: dict[str, Any]) -> Any:
+    gate = condition("G", compare(json_get("E", "m.a"), 0.5), else_steps=("Stop",))
+    run = Run(
+        minimal(gate, register("R")),
+        steps=[step("G", "Condition", Outcome="False")],
+        name="sagemaker",
+    )
+    return collect_evidence(run, "arn:x:pipeline/p/execution/e4")  # type: ignore[arg-type]
+
+
+BRANCH_CASES = {
+    "sagemaker-two-packages": sagemaker_two_packages,
+    "local-gate-not-met-two-register-steps": local_gate_not_met_two_register_steps,
+    "sagemaker-register-step-outside-the-gate": sagemaker_register_step_outside_the_gate,
+}
+
+
+@pytest.mark.parametrize("case", sorted(BRANCH_CASES))
+def test_rendered_report_of_each_branch_case(
+    survival: dict[str, Any], update_goldens: bool, case: str
+) -> None:
+    text = render_markdown(BRANCH_CASES[case](survival), "eu-west-1")
     golden = GOLDEN / f"{case}.md"
     if update_goldens:
         golden.write_text(text, encoding="utf-8")
