@@ -170,7 +170,7 @@ def test_bundle_item_without_the_parameter_or_a_commit(titanic: dict[str, Any]) 
     assert found.criteria[0].met is False and found.criteria[0].detail == "missing: CodeBundleUri"
     fake = Fake(proof=ObjectProof("s3://b/k.tar.gz", True, "S3", size=1))
     fake.parameters["CodeBundleUri"] = "s3://b/pipeline/code/v1/pipeline_code.tar.gz"
-    assert item(collect(fake, titanic), 2) == (RECORDED, "commit no commit SHA in the URI; 1 bytes")
+    assert item(collect(fake, titanic), 2) == (RECORDED, "no commit SHA in the URI; 1 bytes")
 
 
 @pytest.mark.parametrize(

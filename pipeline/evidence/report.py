@@ -388,8 +388,9 @@ def required_items(evidence: Evidence) -> list[RequiredItem]:
     elif not proof.exists:
         statuses.append((MISSING, f"no object at {evidence.bundle.uri}"))
     else:
-        commit = evidence.bundle.commit or "no commit SHA in the URI"
-        statuses.append((here, f"commit {commit}; {proof.size} bytes"))
+        commit = evidence.bundle.commit
+        named = f"commit {commit}" if commit else "no commit SHA in the URI"
+        statuses.append((here, f"{named}; {proof.size} bytes"))
     statuses.append((here, f"execution {evidence.execution.status}"))
     statuses.append(_steps_summary(evidence, here))
     statuses.append(_package_status(evidence, here))
