@@ -811,6 +811,12 @@ def test_a_gate_with_a_literal_left_operand(survival: dict[str, Any]) -> None:
         "True",
     )
     assert [c.number for c in found.criteria] == [1, 2, 3, 4, 5]
+    # Nothing is read from a report: criterion 3 says so instead of "evaluated on `None`".
+    assert (found.criteria[2].text, found.criteria[2].met, found.criteria[2].detail) == (
+        "Quality gate evaluated on a report's value",
+        False,
+        f"{gate['Name']} compares no property file value (no JsonGet on a left side)",
+    )
     literal_file = {"Std:JsonGet": {"PropertyFile": "Scores", "Path": "metrics.f1"}}
     gate["Arguments"]["Conditions"][0]["LeftValue"] = literal_file
     found = collect(survival_run(executed))

@@ -517,6 +517,13 @@ def _gate_path(evidence: Evidence) -> Criterion:
         return Criterion(3, text, False, "the execution has no condition step")
     if not evidence.definition_read:
         return Criterion(3, text, None, "the executed definition could not be read")
+    if expected.gate_json_path is None:
+        return Criterion(
+            3,
+            "Quality gate evaluated on a report's value",
+            False,
+            f"{expected.gate_step} compares no property file value (no JsonGet on a left side)",
+        )
     if gate.json_path != expected.gate_json_path:
         return Criterion(3, text, False, f"{gate.step} reads `{gate.json_path}`")
     if gate.outcome is None:
@@ -544,6 +551,9 @@ def _register_only_if_met(evidence: Evidence) -> Criterion:
     ran = [(name, step) for name, step in records if step is not None]
     if gate is None or gate.outcome is None:
         return Criterion(4, text, None if not ran else False, "the gate has no outcome")
+    if not evidence.definition_read:
+        # The guarded steps are the executed definition's IfSteps: unknown without it.
+        return Criterion(4, text, None, "the executed definition could not be read")
     outcome = gate.outcome == "True"
     expected = gate.expected_outcome
     if expected is not None and expected != outcome:
