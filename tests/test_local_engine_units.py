@@ -162,9 +162,10 @@ def start(
     return arn
 
 
-def finish(engine: ExecutionEngine) -> str:
+def finish(engine: ExecutionEngine, *, daemon: bool = True) -> str:
     """``engine.run()``, in a thread joined with a limit against hangs (a broken scheduler
-    fails the test instead of blocking the run); its error, if any, raised here."""
+    fails the test instead of blocking the run); its error, if any, raised here. The thread
+    is a daemon unless told (threads it starts inherit that unless they say otherwise)."""
     ended: list[tuple[str | None, BaseException | None]] = []
 
     def target() -> None:
@@ -173,7 +174,7 @@ def finish(engine: ExecutionEngine) -> str:
         except BaseException as error:
             ended.append((None, error))
 
-    thread = threading.Thread(target=target, daemon=True)
+    thread = threading.Thread(target=target, daemon=daemon)
     thread.start()
     thread.join(HANG_LIMIT)
     assert ended, f"the execution did not end within {HANG_LIMIT} s"
@@ -998,7 +999,9 @@ def test_the_steps_run_in_named_daemon_threads(home: LocalHome, jobs: Jobs) -> N
 
     jobs.script = {"Prep-1": [keep]}
     arn = start(home, [job("Prep-1")])
-    assert run(home, arn) == "Succeeded"
+    # Run from a thread that is no daemon (as `smpipe run`'s main thread): the steps' threads
+    # are daemons all the same, so a job left behind never keeps the process alive.
+    assert finish(ExecutionEngine(home, arn, max_parallel=2), daemon=False) == "Succeeded"
     assert seen == [("smpipe-step-Prep-1", True)]
 
 
