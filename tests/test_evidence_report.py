@@ -822,3 +822,18 @@ def test_a_gate_with_a_literal_left_operand(survival: dict[str, Any]) -> None:
     found = collect(survival_run(executed))
     assert found.gate is not None and found.gate.property_file is None
     assert (found.gate.json_path, found.gate.left_value) == ("metrics.f1", 0.61)
+
+
+def test_a_met_gate_that_guards_no_step(survival: dict[str, Any]) -> None:
+    """A gate with empty IfSteps (it only routes failures to its else branch) meets
+    criterion 4 when its threshold is met: there is nothing that should have run."""
+    executed = copy.deepcopy(survival)
+    gate = next(s for s in executed["Steps"] if s["Type"] == "Condition")
+    gate["Arguments"]["IfSteps"] = []
+    found = collect(survival_run(executed))
+    criterion = found.criteria[3]
+    assert (criterion.text, criterion.met, criterion.detail) == (
+        "The guarded steps run only if the threshold is met",
+        True,
+        "threshold met (outcome True) and no step",
+    )
