@@ -78,7 +78,7 @@ def _arguments(model: str = "", **extra: Any) -> dict[str, Any]:
         "ModelName": model,
         "TransformInput": {
             "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": BATCH}},
-            "ContentType": "text/csv",
+            "ContentType": "application/x-rows",
             "SplitType": "Line",
         },
         "TransformOutput": {"S3OutputPath": OUT, "Accept": "text/plain", "AssembleWith": "Line"},
@@ -117,7 +117,7 @@ def test_a_framework_model_scores_every_input_object(
     arguments = _arguments(
         MaxPayloadInMB=1,
         BatchStrategy="SingleRecord",
-        DataProcessing={"InputFilter": "$[0]", "OutputFilter": "$", "JoinSource": "None"},
+        DataProcessing={"InputFilter": "$[0]", "OutputFilter": "$", "JoinSource": "Input"},
     )
     context = _context(tmp_path, arguments, attempt=2)
     arguments["ModelName"] = context.model_name
@@ -146,7 +146,7 @@ def test_a_framework_model_scores_every_input_object(
         "model_dir": str(root / "opt/ml/model"),
         "code_dir": str(root / "opt/ml/code"),
         "program": "serve.py",
-        "content_type": "text/csv",
+        "content_type": "application/x-rows",
         "accept": "text/plain",
         "output_dir": str(root / "output"),
         "failure_file": str(root / "failure"),
@@ -160,7 +160,7 @@ def test_a_framework_model_scores_every_input_object(
             "max_payload_bytes": 1024 * 1024,
             "input_filter": "$[0]",
             "output_filter": "$",
-            "join_source": "None",
+            "join_source": "Input",
             "assemble_with": "Line",
         },
     }
@@ -179,10 +179,11 @@ def test_a_framework_model_scores_every_input_object(
         "yes",
     )
     written = {rel: path.read_text() for path, rel in store.objects(OUT)}
-    answer = "w1|text/csv|text/plain|1,m,from the model,true,1,yes|True|"
+    # each input record (JoinSource Input), then the answer to its first column (InputFilter)
+    answer = "w1|application/x-rows|text/plain|1,m,from the model,true,1,yes|True|"
     assert written == {
-        "a.csv.out": f"{answer}1\n{answer}3\n",
-        "sub/b.csv.out": f"{answer}5\n",
+        "a.csv.out": f"1,2,{answer}1\n3,4,{answer}3\n",
+        "sub/b.csv.out": f"5,6,{answer}5\n",
     }
     assert not root.exists()
     lines = logged(context)
@@ -241,6 +242,23 @@ def test_a_failing_model_fails_with_its_reason(tmp_path: Path) -> None:
     sandbox = context.job_dir / "sandbox"  # kept for a look at what the job had
     assert sorted(p.name for p in sandbox.iterdir()) == [
         "failure", "job.json", "model.tar.gz", "opt", "output"]  # fmt: skip
+
+
+def test_a_failure_file_is_the_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake(command: list[str], **kwargs: Any) -> int:
+        job = json.loads(Path(command[-1]).read_text())
+        Path(job["failure_file"]).write_text("  ClientError: from the failure file\n")
+        with open(kwargs["log_path"], "a") as log:
+            log.write("the last line of the log\n")
+        return 1
+
+    monkeypatch.setattr(transform, "run_job", fake)
+    context = _context(tmp_path, {})
+    with pytest.raises(StepFailed) as raised:
+        run_transform(context, _arguments(context.model_name))
+    assert str(raised.value) == (
+        f"ClientError: from the failure file (exit code 1); see the log: {context.log_path}"
+    )
 
 
 def test_a_job_without_a_failure_file_fails_with_its_log(
