@@ -325,11 +325,18 @@ def test_an_input_is_read_as_its_data_type(tmp_path: Path) -> None:
 def test_an_entrypoint_the_engine_cannot_run(tmp_path: Path) -> None:
     step = _step(entrypoint=["bash", "run.sh"])
     context = _context(tmp_path, step)
-    with pytest.raises(CannotRunLocally, match="cannot run the entrypoint"):
+    with pytest.raises(CannotRunLocally) as raised:
         run_processing(context, step["Arguments"])
+    assert str(raised.value).startswith(
+        "step 'Prep': cannot run the entrypoint ['bash', 'run.sh'] locally"
+    )
     del step["Arguments"]["AppSpecification"]
-    with pytest.raises(CannotRunLocally, match="ContainerEntrypoint must be a list"):
+    with pytest.raises(CannotRunLocally) as raised:
         run_processing(context, step["Arguments"])
+    assert str(raised.value) == (
+        "step 'Prep': ContainerEntrypoint must be a list of literal strings to run locally, "
+        "found None"
+    )
 
 
 def _tar(path: Path, members: list[tarfile.TarInfo]) -> Path:
