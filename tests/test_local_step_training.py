@@ -406,8 +406,22 @@ def test_final_metrics_are_the_last_evaluation_line(tmp_path: Path) -> None:
     assert final_metric_data(tmp_path / "missing.log") == []
     log.write_text("no evaluation\n")
     assert final_metric_data(log) == []
-    log.write_bytes(b"[7]#011train-rmse:-2.5E+1#011x:1\xff\n")
-    assert final_metric_data(log) == [{"MetricName": "train:rmse", "Value": -25.0}]
+    log.write_bytes(b"[7]#011train-rmse:-2.5E+1#011x:1#011valid-my-metric:2\xff\n")
+    assert final_metric_data(log) == [
+        {"MetricName": "train:rmse", "Value": -25.0},
+        {"MetricName": "valid:my-metric", "Value": 2.0},  # the channel ends at the first -
+    ]
+
+
+def test_final_metrics_are_read_as_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    log = tmp_path / "job.log"
+    log.write_text("[\u0661]#011train-auc:0.5\n", encoding="utf-8")  # an Arabic-Indic one
+    before = locale.setlocale(locale.LC_CTYPE)
+    try:
+        locale.setlocale(locale.LC_CTYPE, "C")
+        assert final_metric_data(log) == [{"MetricName": "train:auc", "Value": 0.5}]
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
 
 
 def test_an_archive_holds_every_file_the_algorithm_left(tmp_path: Path) -> None:
