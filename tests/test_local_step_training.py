@@ -174,11 +174,11 @@ def test_script_mode_trains_and_records_the_model_and_metrics(
 def test_a_model_archive_the_job_wrote_is_kept_and_no_metric_no_final_metrics(
     tmp_path: Path,
 ) -> None:
-    arguments = _arguments("archive.py", OutputDataConfig={"S3OutputPath": "s3://bucket/m"})
+    arguments = _arguments("archive.py", OutputDataConfig={"S3OutputPath": "s3://bucket/mX//"})
     arguments["AlgorithmSpecification"].pop("MetricDefinitions")
     context = _context(tmp_path, arguments)
     result = run_training(context, arguments)
-    model_uri = f"s3://bucket/m/{context.job_name()}/output/model.tar.gz"
+    model_uri = f"s3://bucket/mX/{context.job_name()}/output/model.tar.gz"
     assert result.properties["ModelArtifacts"] == {"S3ModelArtifacts": model_uri}
     assert result.properties["FinalMetricDataList"] == []
     assert result.metadata == {
