@@ -244,38 +244,29 @@ def test_a_failing_model_fails_with_its_reason(tmp_path: Path) -> None:
         "failure", "job.json", "model.tar.gz", "opt", "output"]  # fmt: skip
 
 
-def test_a_failure_file_is_the_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def fake(command: list[str], **kwargs: Any) -> int:
-        job = json.loads(Path(command[-1]).read_text())
-        Path(job["failure_file"]).write_text("  ClientError: from the failure file\n")
-        with open(kwargs["log_path"], "a") as log:
-            log.write("the last line of the log\n")
-        return 1
-
-    monkeypatch.setattr(transform, "run_job", fake)
-    context = _context(tmp_path, {})
-    with pytest.raises(StepFailed) as raised:
-        run_transform(context, _arguments(context.model_name))
-    assert str(raised.value) == (
-        f"ClientError: from the failure file (exit code 1); see the log: {context.log_path}"
-    )
-
-
-def test_a_job_without_a_failure_file_fails_with_its_log(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("failure", "code", "reason"),
+    [
+        ("  ClientError: from the failure file\n", 1, "ClientError: from the failure file"),
+        (None, 137, "AlgorithmError: the last line of the log"),
+    ],
+)
+def test_a_failed_job_fails_with_its_failure_file_or_its_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str | None, code: int, reason: str
 ) -> None:
     def fake(command: list[str], **kwargs: Any) -> int:
+        job = json.loads(Path(command[-1]).read_text())
+        if failure is not None:
+            Path(job["failure_file"]).write_text(failure)
         with open(kwargs["log_path"], "a") as log:
-            log.write("Killed: out of memory\n\n")
-        return 137
+            log.write("the last line of the log\n\n")
+        return code
 
     monkeypatch.setattr(transform, "run_job", fake)
     context = _context(tmp_path, {})
     with pytest.raises(StepFailed) as raised:
         run_transform(context, _arguments(context.model_name))
-    assert str(raised.value) == (
-        f"AlgorithmError: Killed: out of memory (exit code 137); see the log: {context.log_path}"
-    )
+    assert str(raised.value) == f"{reason} (exit code {code}); see the log: {context.log_path}"
 
 
 def test_an_unknown_model(tmp_path: Path) -> None:
