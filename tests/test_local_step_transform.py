@@ -45,19 +45,24 @@ def _context(
     arguments: dict[str, Any],
     *,
     program: bool = True,
+    submit: bool = True,
+    model_files: dict[str, str] | None = None,
     image: str = SKLEARN_IMAGE,
     **kwargs: Any,
 ) -> Any:
     step = {"Name": "Score", "Type": "Transform", "Arguments": arguments}
     context = step_context(tmp_path / "state", step, **kwargs)
     store = context.home.store
-    store.put_file(make_bundle(tmp_path / "model.tar.gz", {"weights.txt": "w1\n"}), MODEL_DATA)
+    archive = make_bundle(tmp_path / "model.tar.gz", {"weights.txt": "w1\n", **(model_files or {})})
+    store.put_file(archive, MODEL_DATA)
     store.put_file(make_bundle(tmp_path / "serve.tar.gz", {"serve.py": SERVE_SCRIPT}), SERVE)
     store.put_bytes(f"{BATCH}a.csv", b"1,2\n3,4\n")
     store.put_bytes(f"{BATCH}sub/b.csv", b"5,6\n")
     environment = {"MODEL_ENV": "m", "SHARED": "from the model"}
     if program:
-        environment.update(SAGEMAKER_PROGRAM="serve.py", SAGEMAKER_SUBMIT_DIRECTORY=SERVE)
+        environment["SAGEMAKER_PROGRAM"] = "serve.py"
+        if submit:
+            environment["SAGEMAKER_SUBMIT_DIRECTORY"] = SERVE
     model_context = step_context(tmp_path / "state", {"Name": "Model", "Type": "Model"})
     model = run_model(
         model_context,
@@ -372,3 +377,25 @@ def test_an_output_path_is_required(tmp_path: Path) -> None:
     with pytest.raises(LocalEngineError) as raised:
         run_transform(context, arguments)
     assert str(raised.value) == "outputs must go to an s3:// URI, not "
+
+
+def test_without_a_submit_directory_the_script_comes_from_the_model_archive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The inference toolkit reads /opt/ml/model/code; the working folder is never the code.
+    (tmp_path / "serve.py").write_text("raise SystemExit('the working folder was used')\n")
+    monkeypatch.chdir(tmp_path)
+    context = _context(tmp_path, {}, submit=False, model_files={"code/serve.py": SERVE_SCRIPT})
+    run_transform(context, _arguments(context.model_name))
+    scored = context.home.store.path_for(f"{OUT}a.csv.out").read_text()
+    assert scored.startswith("w1|application/x-rows|text/plain|")
+
+
+def test_without_a_submit_directory_or_code_in_the_model_the_job_fails(tmp_path: Path) -> None:
+    context = _context(tmp_path, {}, submit=False)
+    with pytest.raises(StepFailed) as raised:
+        run_transform(context, _arguments(context.model_name))
+    assert str(raised.value) == (
+        "ClientError: cannot load the model: SAGEMAKER_PROGRAM is 'serve.py' but there is no "
+        "SAGEMAKER_SUBMIT_DIRECTORY and the model archive has no code/ folder"
+    )

@@ -10,6 +10,7 @@ import shutil
 import sys
 import tarfile
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from pipeline.local import containers, script_job
@@ -19,6 +20,24 @@ from pipeline.local.jobs import log_tail, run_job
 from pipeline.local.state import ARN_PREFIX
 from pipeline.local.steps.context import StepContext, StepResult
 from pipeline.local.steps.model import load_model
+
+
+def _load_inference_code(
+    store: Any, environment: Mapping[str, Any], model_dir: Path, code_dir: Path
+) -> None:
+    """The inference script's folder: the bundle SAGEMAKER_SUBMIT_DIRECTORY names, else the
+    model archive's own ``code/`` folder (the inference toolkit's /opt/ml/model/code, where
+    the SDK's repacking puts the script). Never the working folder."""
+    submit = to_text(environment.get("SAGEMAKER_SUBMIT_DIRECTORY", ""))
+    if submit:
+        script_job.unpack_code(store, submit, code_dir)
+    elif (model_dir / "code").is_dir():
+        shutil.copytree(model_dir / "code", code_dir)
+    else:
+        raise LocalEngineError(
+            f"SAGEMAKER_PROGRAM is {environment['SAGEMAKER_PROGRAM']!r} but there is no "
+            "SAGEMAKER_SUBMIT_DIRECTORY and the model archive has no code/ folder"
+        )
 
 
 def run_transform(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
@@ -45,9 +64,7 @@ def run_transform(ctx: StepContext, arguments: Mapping[str, Any]) -> StepResult:
             tar.extractall(model_dir, filter="data")
         code_dir = root / "opt/ml/code"
         if program:
-            script_job.unpack_code(
-                store, environment.get("SAGEMAKER_SUBMIT_DIRECTORY", ""), code_dir
-            )
+            _load_inference_code(store, environment, model_dir, code_dir)
     except (LocalEngineError, OSError, tarfile.TarError) as error:
         raise StepFailed(f"ClientError: cannot load the model: {error}") from error
 
