@@ -80,12 +80,12 @@ def expected_from(
         )
     all_steps = list(iter_steps(definition))
     gate = next((s for s in all_steps if s.get("Type") == "Condition"), None)
-    arguments = _dict((gate or {}).get("Arguments"))
+    arguments = json_object((gate or {}).get("Arguments"))
     index, condition = _gate_condition(arguments.get("Conditions"))
-    left = _dict(_dict(condition.get("LeftValue")).get("Std:JsonGet"))
+    left = json_object(json_object(condition.get("LeftValue")).get("Std:JsonGet"))
     registers = [s for s in all_steps if s.get("Type") == "RegisterModel"]
     approval = (
-        _dict(registers[0].get("Arguments")).get("ModelApprovalStatus") if registers else None
+        json_object(registers[0].get("Arguments")).get("ModelApprovalStatus") if registers else None
     )
     bundles = code_bundle_parameters(definition)
     return Expected(
@@ -98,7 +98,7 @@ def expected_from(
         gate_step=str(gate.get("Name")) if gate else None,
         gate_condition=index,
         gate_json_path=_text(left.get("Path")),
-        gate_property_file=_text(_dict(left.get("PropertyFile")).get("Get")),
+        gate_property_file=_text(json_object(left.get("PropertyFile")).get("Get")),
         gate_threshold=_operand(condition.get("RightValue")),
         guarded_steps=_names(arguments.get("IfSteps")),
         else_steps=_names(arguments.get("ElseSteps")),
@@ -111,7 +111,7 @@ def _gate_condition(conditions: Any) -> tuple[int, dict[str, Any]]:
     """The first condition that compares a property file's value (else the first one)."""
     items = [c for c in conditions if isinstance(c, dict)] if isinstance(conditions, list) else []
     for index, condition in enumerate(items):
-        if "Std:JsonGet" in _dict(condition.get("LeftValue")):
+        if "Std:JsonGet" in json_object(condition.get("LeftValue")):
             return index, condition
     return 0, items[0] if items else {}
 
@@ -120,16 +120,17 @@ def _input_parameters(steps: list[dict[str, Any]]) -> list[str]:
     """Parameters read as the S3 URI of a processing input or a training channel."""
     found: list[str] = []
     for step in steps:
-        arguments = _dict(step.get("Arguments"))
+        arguments = json_object(step.get("Arguments"))
         uris = [
-            _dict(i.get("S3Input")).get("S3Uri") for i in _list(arguments.get("ProcessingInputs"))
+            json_object(i.get("S3Input")).get("S3Uri")
+            for i in _list(arguments.get("ProcessingInputs"))
         ]
         uris += [
-            _dict(_dict(c.get("DataSource")).get("S3DataSource")).get("S3Uri")
+            json_object(json_object(c.get("DataSource")).get("S3DataSource")).get("S3Uri")
             for c in _list(arguments.get("InputDataConfig"))
         ]
         for uri in uris:
-            reference = _text(_dict(uri).get("Get")) or ""
+            reference = _text(json_object(uri).get("Get")) or ""
             name = reference.removeprefix("Parameters.")
             if reference.startswith("Parameters.") and name not in found:
                 found.append(name)
@@ -148,7 +149,8 @@ def _names(steps: Any) -> tuple[str, ...]:
     return tuple(str(s.get("Name")) for s in _list(steps))
 
 
-def _dict(value: Any) -> dict[str, Any]:
+def json_object(value: Any) -> dict[str, Any]:
+    """A JSON object as it is; anything else (a literal operand, a list, None) as {}."""
     return value if isinstance(value, dict) else {}
 
 

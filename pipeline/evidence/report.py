@@ -16,7 +16,7 @@ from typing import Any
 
 from pipeline.backends.interface import Backend, ExecutionSummary, ModelPackage, StepRecord
 from pipeline.definition_steps import iter_steps
-from pipeline.evidence.expected import Expected, expected_from
+from pipeline.evidence.expected import Expected, expected_from, json_object
 from pipeline.evidence.graph import execution_graph
 from pipeline.evidence.sources import EvidenceSource, ObjectProof, PropertyReport
 from pipeline.evidence.terraform_plan import PlanSummary
@@ -298,8 +298,8 @@ def _gate(
     declared_conditions = [c for c in arguments.get("Conditions") or [] if isinstance(c, dict)]
     index = expected.gate_condition if expected.gate_condition < len(declared_conditions) else 0
     condition: dict[str, Any] = declared_conditions[index] if declared_conditions else {}
-    left = _mapping(_mapping(condition.get("LeftValue")).get("Std:JsonGet"))
-    property_file = _mapping(left.get("PropertyFile")).get("Get")
+    left = json_object(json_object(condition.get("LeftValue")).get("Std:JsonGet"))
+    property_file = json_object(left.get("PropertyFile")).get("Get")
     json_path = left.get("Path")
     right_raw = condition.get("RightValue")
     if isinstance(right_raw, dict) and "Get" in right_raw:
@@ -319,11 +319,6 @@ def _gate(
         left_value=_left_value(property_file, json_path, reports),
         right_value=right_value,
     )
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    """A condition's operand as a mapping: a literal operand (``LeftValue: 0.7``) has no keys."""
-    return value if isinstance(value, Mapping) else {}
 
 
 def _left_value(property_file: Any, json_path: Any, reports: list[PropertyReport]) -> float | None:
