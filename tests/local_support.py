@@ -9,7 +9,10 @@ import tarfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.local.backend import LocalBackend
 
 BOOTSTRAP_HEAD = ["/bin/sh", "-c"]
 BUCKET = "s3://test-bucket"
@@ -35,6 +38,14 @@ def bootstrap_entrypoint(script: str) -> list[str]:
     if isinstance(BUNDLE_BOOTSTRAP, list | tuple):
         return [*BUNDLE_BOOTSTRAP, script]
     return [*BOOTSTRAP_HEAD, BUNDLE_BOOTSTRAP, script]
+
+
+def run_pipeline(backend: LocalBackend, name: str, text: str, **params: str) -> str:
+    """Upsert ``text`` as pipeline ``name``, start it with ``params`` and wait for its end."""
+    backend.upsert(name, text, "role", None)
+    arn = backend.start(name, params)
+    assert backend.wait(arn, timeout=120)
+    return arn
 
 
 def make_bundle(path: Path, files: dict[str, str]) -> Path:

@@ -14,6 +14,7 @@ from local_support import (
     definition,
     parallel_pipeline,
     processing_step,
+    run_pipeline,
     score_pipeline,
     seed_all,
 )
@@ -29,19 +30,12 @@ def backend(tmp_path: Path) -> LocalBackend:
     return LocalBackend(state)
 
 
-def run(backend: LocalBackend, name: str, text: str, **params: str) -> str:
-    backend.upsert(name, text, "role", None)
-    arn = backend.start(name, params)
-    assert backend.wait(arn, timeout=120)
-    return arn
-
-
 def statuses(backend: LocalBackend, arn: str) -> dict[str, str]:
     return {step.name: step.status for step in backend.list_steps(arn)}
 
 
 def test_run_registers_a_pending_version_with_metrics(backend: LocalBackend) -> None:
-    arn = run(backend, "toy", score_pipeline())
+    arn = run_pipeline(backend, "toy", score_pipeline())
     assert backend.describe_execution(arn).status == "Succeeded"
     assert statuses(backend, arn) == {
         "Score": "Succeeded",
@@ -60,14 +54,14 @@ def test_run_registers_a_pending_version_with_metrics(backend: LocalBackend) -> 
 
 
 def test_second_run_hits_the_cache_and_names_the_source(backend: LocalBackend) -> None:
-    first = run(backend, "toy", score_pipeline())
-    second = run(backend, "toy", score_pipeline())
+    first = run_pipeline(backend, "toy", score_pipeline())
+    second = run_pipeline(backend, "toy", score_pipeline())
     steps = {step.name: step for step in backend.list_steps(second)}
     assert steps["Score"].cache_source_execution == first
     assert steps["Score"].status == "Succeeded"
     assert [p.version for p in backend.list_model_packages("test-group")] == [2, 1]
     # A changed argument is a different cache key: the step runs again.
-    third = run(backend, "toy", score_pipeline(), Score="0.8")
+    third = run_pipeline(backend, "toy", score_pipeline(), Score="0.8")
     assert {s.name: s.cache_source_execution for s in backend.list_steps(third)}["Score"] is None
 
 
@@ -91,14 +85,14 @@ def test_cache_expiry_and_disabled_cache(backend: LocalBackend) -> None:
             "r",
             None,
         )
-    first = run(backend, "expiring", json.dumps(text))
-    second = run(backend, "expiring", json.dumps(text))
+    first = run_pipeline(backend, "expiring", json.dumps(text))
+    second = run_pipeline(backend, "expiring", json.dumps(text))
     assert first != second
     assert all(s.cache_source_execution is None for s in backend.list_steps(second))
 
 
 def test_else_branch_runs_and_the_if_branch_does_not(backend: LocalBackend) -> None:
-    arn = run(backend, "toy", score_pipeline(), Threshold="0.99")
+    arn = run_pipeline(backend, "toy", score_pipeline(), Threshold="0.99")
     summary = backend.describe_execution(arn)
     assert summary.status == "Failed"
     assert statuses(backend, arn) == {"Score": "Succeeded", "Gate": "Succeeded", "TooLow": "Failed"}
@@ -111,7 +105,7 @@ def test_failure_points_at_the_log_and_retry_keeps_succeeded_steps(
 ) -> None:
     corrupt = tmp_path / "corrupt.csv"
     corrupt.write_text("a,b\nCORRUPT\n")
-    arn = run(backend, "chain", chain_pipeline(), InputUri=str(corrupt))
+    arn = run_pipeline(backend, "chain", chain_pipeline(), InputUri=str(corrupt))
     assert backend.describe_execution(arn).status == "Failed"
     steps = {step.name: step for step in backend.list_steps(arn)}
     assert steps["Prep"].status == "Succeeded"
@@ -140,7 +134,7 @@ def test_independent_steps_run_in_parallel_and_depends_on_orders(
 ) -> None:
     shared = tmp_path / "rendezvous"
     shared.mkdir()
-    arn = run(backend, "parallel", parallel_pipeline(shared))
+    arn = run_pipeline(backend, "parallel", parallel_pipeline(shared))
     assert backend.describe_execution(arn).status == "Succeeded", backend.list_steps(arn)
     steps = {step.name: step for step in backend.list_steps(arn)}
     assert steps["After"].started is not None
@@ -154,12 +148,12 @@ def test_parameters_are_typed_and_checked(backend: LocalBackend) -> None:
         backend.start("toy", {"Nope": "1"})
     with pytest.raises(LocalEngineError, match="Float"):
         backend.start("toy", {"Threshold": "high"})
-    arn = run(backend, "toy", score_pipeline(), Threshold="0.25")
+    arn = run_pipeline(backend, "toy", score_pipeline(), Threshold="0.25")
     assert backend.parameters(arn)["Threshold"] == "0.25"
 
 
 def test_missing_input_fails_the_step_with_a_clear_reason(backend: LocalBackend) -> None:
-    arn = run(backend, "toy", score_pipeline(), InputUri=f"{BUCKET}/data/absent.csv")
+    arn = run_pipeline(backend, "toy", score_pipeline(), InputUri=f"{BUCKET}/data/absent.csv")
     score = backend.list_steps(arn)[0]
     assert score.status == "Failed"
     assert "no object found at s3://test-bucket/data/absent.csv" in (score.failure_reason or "")
@@ -244,7 +238,7 @@ def test_a_plain_python_entrypoint_runs_scripts_from_a_code_prefix(
         "/opt/ml/processing/input/code/score.py",
     ]
     score["ProcessingInputs"][-1]["S3Input"]["S3Uri"] = f"{BUCKET}/plaincode"
-    arn = run(backend, "plain", json.dumps(document))
+    arn = run_pipeline(backend, "plain", json.dumps(document))
     assert backend.describe_execution(arn).status == "Succeeded"
     assert "wrote the report with score 0.9" in backend.step_log(arn, "Score")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from local_support import BUCKET, make_bundle
+from local_support import BUCKET, make_bundle, run_pipeline
 
 from pipeline.local.backend import LocalBackend
 from pipeline.local.errors import CannotRunLocally, LocalEngineError
@@ -69,13 +69,6 @@ def backend(tmp_path: Path) -> LocalBackend:
     return backend
 
 
-def run(backend: LocalBackend, text: str) -> str:
-    backend.upsert("handoff", text, "role", None)
-    arn = backend.start("handoff", {})
-    assert backend.wait(arn, timeout=120)
-    return arn
-
-
 def step_record(backend: LocalBackend, arn: str, name: str) -> Any:
     return next(s for s in backend.list_steps(arn) if s.name == name)
 
@@ -103,7 +96,7 @@ def test_the_handler_gets_the_inputs_and_its_outputs_are_typed(backend: LocalBac
             "ElseSteps": [],
         },
     }
-    arn = run(backend, pipeline([step, gate], metadata))
+    arn = run_pipeline(backend, "handoff", pipeline([step, gate], metadata))
     assert backend.describe_execution(arn).status == "Succeeded"
     echo = step_record(backend, arn, "Echo")
     assert echo.metadata["Output.count"] == "2"
@@ -116,7 +109,7 @@ def test_the_handler_gets_the_inputs_and_its_outputs_are_typed(backend: LocalBac
 
 def test_no_local_handler_says_how_to_give_one(backend: LocalBackend) -> None:
     step, metadata = lambda_step("Deploy", None, {})
-    arn = run(backend, pipeline([step], metadata))
+    arn = run_pipeline(backend, "handoff", pipeline([step], metadata))
     reason = step_record(backend, arn, "Deploy").failure_reason
     assert f"no local handler for Lambda function {ARN}" in reason
     assert "local_handler: FILE.py:FUNCTION" in reason
@@ -145,7 +138,7 @@ def test_a_failing_handler_fails_the_step_with_why(
     backend: LocalBackend, handler: str, outputs: dict[str, str], expected: str
 ) -> None:
     step, metadata = lambda_step("Call", handler, outputs)
-    arn = run(backend, pipeline([step], metadata))
+    arn = run_pipeline(backend, "handoff", pipeline([step], metadata))
     assert backend.describe_execution(arn).status == "Failed"
     assert expected in step_record(backend, arn, "Call").failure_reason
 
@@ -155,8 +148,8 @@ def test_lambda_and_callback_steps_are_never_cached(backend: LocalBackend) -> No
         "Echo", "tools/handlers.py:echo", {}, CacheConfig={"Enabled": True, "ExpireAfter": "30d"}
     )
     text = pipeline([step], metadata)
-    run(backend, text)
-    second = run(backend, text)
+    run_pipeline(backend, "handoff", text)
+    second = run_pipeline(backend, "handoff", text)
     assert step_record(backend, second, "Echo").cache_source_execution is None
 
 

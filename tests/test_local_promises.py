@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from local_support import score_pipeline, seed_all
+from local_support import run_pipeline, score_pipeline, seed_all
 
 from compiler.compile import compile_spec_file
 from compiler.emit.metadata import PROMISED_PATHS_PREFIX, pieces
@@ -35,17 +35,10 @@ def promising(paths: list[str]) -> str:
     return json.dumps(document)
 
 
-def run(backend: LocalBackend, text: str) -> str:
-    backend.upsert("promises", text, "role", None)
-    arn = backend.start("promises", {})
-    assert backend.wait(arn, timeout=120)
-    return arn
-
-
 def test_a_file_missing_a_promised_path_fails_its_step_as_json_get_would(
     backend: LocalBackend,
 ) -> None:
-    arn = run(backend, promising(["metrics.score", "metrics.auc"]))
+    arn = run_pipeline(backend, "promises", promising(["metrics.score", "metrics.auc"]))
     execution = backend.describe_execution(arn)
     assert execution.status == "Failed"
     steps = {step.name: step for step in backend.list_steps(arn)}
@@ -61,8 +54,9 @@ def test_a_file_missing_a_promised_path_fails_its_step_as_json_get_would(
 
 
 def test_a_file_holding_every_promised_path_passes(backend: LocalBackend) -> None:
-    arn = run(
+    arn = run_pipeline(
         backend,
+        "promises",
         promising(["metrics.score", "binary_classification_metrics.accuracy.value"]),
     )
     assert backend.describe_execution(arn).status == "Succeeded"

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from local_support import chain_pipeline, seed_all
+from local_support import chain_pipeline, run_pipeline, seed_all
 
 from pipeline.local import retry
 from pipeline.local.backend import LocalBackend
@@ -63,13 +63,6 @@ def _with_policy(policy: dict[str, object]) -> str:
     return json.dumps(definition)
 
 
-def _run(backend: LocalBackend, text: str) -> str:
-    backend.upsert("retrying", text, "role", None)
-    arn = backend.start("retrying", {})
-    assert backend.wait(arn, timeout=120)
-    return arn
-
-
 CAPACITY = {
     "ExceptionType": ["SageMaker.CAPACITY_ERROR"],
     "IntervalSeconds": 1,
@@ -82,7 +75,7 @@ def test_a_covered_failure_is_retried_until_it_succeeds(
     backend: LocalBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(retry.FAULTS_VARIABLE, "Prep:CapacityError:2")
-    arn = _run(backend, _with_policy(CAPACITY))
+    arn = run_pipeline(backend, "retrying", _with_policy(CAPACITY))
     assert backend.describe_execution(arn).status == "Succeeded"
     prep = next(s for s in backend.list_steps(arn) if s.name == "Prep")
     assert (prep.status, prep.attempt) == ("Succeeded", 3)
@@ -100,7 +93,7 @@ def test_retries_stop_at_max_attempts(
     backend: LocalBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(retry.FAULTS_VARIABLE, "Prep:CapacityError:9")
-    arn = _run(backend, _with_policy({**CAPACITY, "MaxAttempts": 2}))
+    arn = run_pipeline(backend, "retrying", _with_policy({**CAPACITY, "MaxAttempts": 2}))
     assert backend.describe_execution(arn).status == "Failed"
     prep = next(s for s in backend.list_steps(arn) if s.name == "Prep")
     assert (prep.status, prep.attempt) == ("Failed", 3)  # the first try and two retries
@@ -111,7 +104,7 @@ def test_a_failure_outside_the_policy_types_is_not_retried(
     backend: LocalBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(retry.FAULTS_VARIABLE, "Prep:InternalServerError:1")
-    arn = _run(backend, _with_policy(CAPACITY))
+    arn = run_pipeline(backend, "retrying", _with_policy(CAPACITY))
     prep = next(s for s in backend.list_steps(arn) if s.name == "Prep")
     assert (prep.status, prep.attempt) == ("Failed", 1)
     assert backend.describe_execution(arn).status == "Failed"
