@@ -20,10 +20,11 @@ from pipeline.local.jobs import log_tail, run_job
 from pipeline.local.state import ARN_PREFIX
 from pipeline.local.steps.context import StepContext, StepResult
 from pipeline.local.steps.model import load_model
+from pipeline.local.store import ObjectStore
 
 
 def _load_inference_code(
-    store: Any, environment: Mapping[str, Any], model_dir: Path, code_dir: Path
+    store: ObjectStore, environment: Mapping[str, Any], model_dir: Path, code_dir: Path
 ) -> None:
     """The inference script's folder: the bundle SAGEMAKER_SUBMIT_DIRECTORY names, else the
     model archive's own ``code/`` folder (the inference toolkit's /opt/ml/model/code, where
